@@ -1,0 +1,178 @@
+"""Typed records passed between the pipeline stages.
+
+load -> clean -> (metadata) -> chunk -> embed -> index -> search -> present
+
+Provenance travels with every record: a Passage knows its document, its first
+and last page, its section heading, its footnotes and where it sits in the
+page text, so a Hit can be cited to the page.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+class AssistantError(Exception):
+    """An error the user can act on; the CLI prints it as one line."""
+
+
+class IngestError(AssistantError):
+    """A file could not be ingested. Names the file, the cause and what to do."""
+
+    def __init__(self, source: str, reason: str):
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")
+
+
+class IndexMismatchError(AssistantError):
+    """The index on disk was built with other settings or is damaged."""
+
+
+@dataclass
+class Page:
+    """One page of a document after cleaning.
+
+    `number` is the 1-based page number a reader would cite (the PDF page).
+    `text` is the body text: page furniture removed, footnotes taken out.
+    `footnotes` maps a footnote mark ("1") to its text ("Kamerstuk 32 735 nr. 370").
+    """
+
+    number: int
+    text: str
+    footnotes: dict[str, str] = field(default_factory=dict)
+    # where the body text refers to a footnote: (character offset into `text`, mark)
+    refs: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class DocumentMeta:
+    """What a document says about itself (or its sidecar file says)."""
+
+    title: str | None = None
+    date: str | None = None  # ISO yyyy-mm-dd
+    kenmerk: str | None = None
+    kamerstuk: str | None = None  # e.g. "32 545, nr. 143"
+    kind: str | None = None  # brief, motie, kamervragen, bnc-fiche, ...
+    signatories: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class LoadedDocument:
+    """A document read from disk and cleaned, ready to be chunked."""
+
+    source: str  # file name as ingested (no folders)
+    path: str  # where it was read from
+    sha256: str  # content hash of the file bytes
+    pages: list[Page]
+    meta: DocumentMeta
+    media_type: str = "application/pdf"  # or text/plain, text/markdown
+
+
+@dataclass
+class Passage:
+    """A retrievable piece of a document, with its provenance."""
+
+    text: str
+    page: int  # first page
+    page_end: int  # last page
+    section: str | None = None
+    footnotes: list[str] = field(default_factory=list)  # "1 Kamerstuk 32 735 nr. 370"
+    char_start: int = 0  # offset into the text of `page`
+    char_end: int = 0  # offset into the text of `page_end` (exclusive)
+    ordinal: int = 0  # position within the document
+
+
+@dataclass
+class DocumentInfo:
+    """A document as the index knows it."""
+
+    id: str
+    source: str
+    title: str
+    date: str | None
+    kamerstuk: str | None
+    kenmerk: str | None
+    kind: str | None
+    pages: int
+    passages: int
+    sha256: str = ""
+    signatories: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "date": self.date,
+            "kamerstuk": self.kamerstuk,
+            "kenmerk": self.kenmerk,
+            "kind": self.kind,
+            "pages": self.pages,
+            "passages": self.passages,
+        }
+
+
+@dataclass
+class Hit:
+    """One passage returned for a question."""
+
+    rank: int
+    score: float
+    passage_id: int
+    text: str
+    page: int
+    page_end: int
+    section: str | None
+    footnotes: list[str]
+    document: DocumentInfo
+    citation: str = ""
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    weak: bool = False
+
+    def to_json(self) -> dict:
+        d = self.document
+        return {
+            "rank": self.rank,
+            "score": round(float(self.score), 4),
+            "text": self.text,
+            "citation": self.citation,
+            "page": self.page,
+            "page_end": self.page_end,
+            "section": self.section,
+            "footnotes": list(self.footnotes),
+            "highlights": [list(h) for h in self.highlights],
+            "weak": self.weak,
+            "passage_id": self.passage_id,
+            "document": {
+                "id": d.id,
+                "title": d.title,
+                "source": d.source,
+                "date": d.date,
+                "kamerstuk": d.kamerstuk,
+                "kenmerk": d.kenmerk,
+            },
+        }
+
+
+@dataclass
+class Answer:
+    """The result of one question."""
+
+    query: str
+    answer_found: bool
+    hits: list[Hit]
+    rewritten_query: str | None = None
+    language: str = "en"
+
+    def to_json(self) -> dict:
+        out = {
+            "query": self.query,
+            "answer_found": self.answer_found,
+            "hits": [h.to_json() for h in self.hits],
+        }
+        if self.rewritten_query and self.rewritten_query != self.query:
+            out["rewritten_query"] = self.rewritten_query
+        return out
