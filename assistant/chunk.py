@@ -1,0 +1,314 @@
+"""Split cleaned pages into passages that follow the document's structure.
+
+Rules: a heading ("Aanbeveling 8:", "Vraag 3", "2.3 Titel") starts a new
+section; a sentence is never split (unless a single "sentence" is longer than
+twice the maximum, as in tables without full stops); passages close at
+paragraph ends once they hold `min_words`, and before they would exceed
+`max_words`; a trailing fragment is merged into its neighbour.
+
+Every passage keeps its first and last page, its section, the footnotes whose
+reference marks it contains, and character offsets into its page texts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .types import Page, Passage
+
+# "Aanbeveling 8:", "Vraag 3", "Antwoord 3", "Artikel 2a", "Hoofdstuk 4", "Recommendation 2:"
+_LABEL_HEADING = re.compile(
+    r"^(?P<label>(?:Aanbeveling|Aanbevelingen|Recommendation|Vraag|Vragen|Antwoord|Artikel|Hoofdstuk|"
+    r"Paragraaf|Bijlage|Onderdeel|Conclusie|Advies)\s+[0-9]{1,3}[a-z]?)\s*(?::|\.|$|\s+[-–]\s)",
+)
+# "1. Inleiding", "2.3 Reactie van het kabinet", "IV. Slot", "A. Algemeen"
+_NUMBERED_HEADING = re.compile(
+    r"^(?P<num>(?:[0-9]{1,2}(?:\.[0-9]{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H]\.))\s+(?P<title>[A-Z\u00c0-\u00de‘'\"][^\n]{1,90})$"
+)
+_SENTENCE_END = re.compile(r"[.!?…](?:[’'\")\]]*)$")
+_ABBREVIATIONS = {
+    "bijv", "bv", "o.a", "nr", "nrs", "art", "e.g", "i.e", "dhr", "mr", "drs", "dr", "prof", "ir", "ing",
+    "mevr", "jl", "vgl", "zgn", "d.w.z", "m.b.t", "t.a.v", "i.v.m", "m.n", "e.d", "etc", "incl", "excl",
+    "p", "pp", "blz", "jo", "lid", "resp", "ca", "min", "st", "stb", "stcrt", "kst", "vs", "no", "z.g",
+    "a.s", "t.b.v", "o.b.v", "n.a.v", "m.i.v", "i.p.v", "c.q", "e.a", "v.w.b", "mln", "mld", "mrd",
+}
+# a sentence ends at . ! ? followed by space(s) and a capital, digit, quote or bullet
+_SPLIT = re.compile(r"(?<=[.!?…])(?:[’'\")\]]*)\s+(?=[A-Z\u00c0-\u00de0-9‘'\"(•\-–])")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class _Line:
+    page: int
+    start: int  # offset into the page text
+    text: str  # stripped of the trailing line break and trailing spaces
+
+
+@dataclass
+class _Unit:
+    """A sentence (or heading line) mapped back to page offsets."""
+
+    text: str
+    page: int
+    start: int
+    page_end: int
+    end: int
+    section: str | None
+    words: int
+    paragraph_end: bool
+    starts_section: bool = False
+
+
+def heading_label(line: str) -> tuple[str, bool] | None:
+    """Return (section label, heading stands alone) when a line starts a section."""
+    s = line.strip()
+    if not s:
+        return None
+    m = _LABEL_HEADING.match(s)
+    if m:
+        return re.sub(r"\s+", " ", m.group("label")), False
+    m = _NUMBERED_HEADING.match(s)
+    if m:
+        title = m.group("title").strip()
+        words = title.split()
+        if len(words) <= 12 and not re.search(r"[.;,]$", title) and not re.match(r"^[0-9]{4}\b", s):
+            return re.sub(r"\s+", " ", s), True
+    return None
+
+
+def _lines(pages: list[Page]) -> list[_Line | None]:
+    """All lines of all pages in order; None marks a blank line (paragraph break)."""
+    out: list[_Line | None] = []
+    for page in pages:
+        offset = 0
+        for raw in page.text.splitlines(keepends=True):
+            body = raw.rstrip("\r\n")
+            stripped_right = body.rstrip()
+            lead = len(stripped_right) - len(stripped_right.lstrip())
+            if stripped_right.strip():
+                out.append(_Line(page.number, offset + lead, stripped_right.strip()))
+            else:
+                out.append(None)
+            offset += len(raw)
+    return out
+
+
+def _is_paragraph_end(line: _Line, typical: float) -> bool:
+    """A line that ends a sentence well short of the typical line width ends a paragraph."""
+    return bool(_SENTENCE_END.search(line.text)) and len(line.text) < 0.72 * typical
+
+
+def _units(pages: list[Page]) -> list[_Unit]:
+    lines = _lines(pages)
+    lengths = sorted(len(ln.text) for ln in lines if ln is not None)
+    typical = float(lengths[int(len(lengths) * 0.75)]) if lengths else 80.0
+    units: list[_Unit] = []
+    section: str | None = None
+    para: list[_Line] = []
+    para_section: str | None = None
+    para_starts_section = False
+
+    def flush_paragraph() -> None:
+        nonlocal para, para_starts_section
+        if para:
+            units.extend(_sentences(para, para_section, para_starts_section))
+        para = []
+        para_starts_section = False
+
+    for ln in lines:
+        if ln is None:
+            flush_paragraph()
+            continue
+        head = heading_label(ln.text)
+        if head is not None:
+            flush_paragraph()
+            section, alone = head
+            para_section = section
+            para_starts_section = True
+            para.append(ln)
+            if alone:
+                flush_paragraph()
+            continue
+        if not para:
+            para_section = section
+        para.append(ln)
+        if _is_paragraph_end(ln, typical):
+            flush_paragraph()
+    flush_paragraph()
+    return units
+
+
+def _sentences(lines: list[_Line], section: str | None, starts_section: bool) -> list[_Unit]:
+    """Split one paragraph into sentences, each mapped back to (page, offset)."""
+    joined_parts: list[str] = []
+    anchors: list[tuple[int, _Line]] = []  # (offset in joined text, line)
+    pos = 0
+    for i, ln in enumerate(lines):
+        if i:
+            joined_parts.append(" ")
+            pos += 1
+        anchors.append((pos, ln))
+        joined_parts.append(ln.text)
+        pos += len(ln.text)
+    joined = "".join(joined_parts)
+
+    def locate(j: int, is_end: bool) -> tuple[int, int]:
+        # the line holding joined offset j (for an end offset, the line holding j-1)
+        probe = j - 1 if is_end and j > 0 else j
+        idx = 0
+        for k, (start, _) in enumerate(anchors):
+            if start <= probe:
+                idx = k
+            else:
+                break
+        start, ln = anchors[idx]
+        return ln.page, ln.start + min(j - start, len(ln.text))
+
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SPLIT.finditer(joined):
+        before = joined[start : m.start()].rstrip()
+        last_word = before.rsplit(" ", 1)[-1].rstrip(".").lower() if before else ""
+        if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word) or re.fullmatch(r"\d{1,2}", last_word):
+            continue
+        quotes = len(m.group(0)) - len(m.group(0).lstrip("’'\")]"))
+        close = m.start() + quotes
+        spans.append((start, close))
+        start = m.end()
+    if start < len(joined):
+        spans.append((start, len(joined)))
+
+    out: list[_Unit] = []
+    for n, (a, b) in enumerate(spans):
+        text = joined[a:b].strip()
+        if not text:
+            continue
+        p0, o0 = locate(a, False)
+        p1, o1 = locate(b, True)
+        out.append(
+            _Unit(
+                text=text,
+                page=p0,
+                start=o0,
+                page_end=p1,
+                end=o1,
+                section=section,
+                words=len(_WORD.findall(text)),
+                paragraph_end=(n == len(spans) - 1),
+                starts_section=starts_section and n == 0,
+            )
+        )
+    return out
+
+
+def _split_long(unit: _Unit, max_words: int) -> list[_Unit]:
+    """Cut a run-on 'sentence' (a table, a list without full stops) at word boundaries."""
+    words = unit.text.split(" ")
+    if len(words) <= 2 * max_words:
+        return [unit]
+    pieces = []
+    for i in range(0, len(words), max_words):
+        chunk = " ".join(words[i : i + max_words])
+        pieces.append(
+            _Unit(chunk, unit.page, unit.start, unit.page_end, unit.end, unit.section,
+                  len(_WORD.findall(chunk)), paragraph_end=False, starts_section=unit.starts_section and i == 0)
+        )
+    pieces[-1].paragraph_end = unit.paragraph_end
+    return pieces
+
+
+def chunk_pages(pages: list[Page], min_words: int = 60, max_words: int = 200) -> list[Passage]:
+    """Turn cleaned pages into passages of roughly min_words..max_words words."""
+    units: list[_Unit] = []
+    for u in _units(pages):
+        units.extend(_split_long(u, max_words))
+
+    groups: list[list[_Unit]] = []
+    current: list[_Unit] = []
+    words = 0
+    fragment = max(10, min_words // 2)
+    for u in units:
+        if current and u.starts_section and words >= fragment:
+            groups.append(current)
+            current, words = [], 0
+        elif current and u.page != current[-1].page_end and words >= fragment:
+            # a sentence that ends a page ends the passage: citations stay on one page
+            groups.append(current)
+            current, words = [], 0
+        elif current and words + u.words > max_words and words >= min_words // 2:
+            groups.append(current)
+            current, words = [], 0
+        current.append(u)
+        words += u.words
+        if u.paragraph_end and words >= min_words:
+            groups.append(current)
+            current, words = [], 0
+    if current:
+        tail_words = sum(x.words for x in current)
+        if groups and tail_words < fragment and sum(x.words for x in groups[-1]) + tail_words <= max_words * 1.25:
+            groups[-1].extend(current)
+        else:
+            groups.append(current)
+
+    # merge small groups forward/backward inside the same section
+    merged: list[list[_Unit]] = []
+    for g in groups:
+        gw = sum(x.words for x in g)
+        if merged:
+            prev = merged[-1]
+            pw = sum(x.words for x in prev)
+            same = prev[-1].section == g[0].section
+            if (pw < fragment or (gw < fragment and same)) and pw + gw <= max_words * 1.25 and not (
+                g[0].starts_section and pw >= fragment
+            ):
+                prev.extend(g)
+                continue
+        merged.append(g)
+
+    by_number = {p.number: p for p in pages}
+    passages: list[Passage] = []
+    for i, g in enumerate(merged):
+        text = " ".join(u.text for u in g)
+        sections = {}
+        for u in g:
+            if u.section:
+                sections[u.section] = sections.get(u.section, 0) + u.words
+        section = g[0].section
+        if sections:
+            starts = [u.section for u in g if u.starts_section]
+            # a passage that opens a section is filed under it; otherwise the dominant one
+            section = starts[0] if starts and g[0].words < fragment else max(sections, key=sections.get)
+            if g[0].section and g[0].section in sections and sections[g[0].section] >= fragment:
+                section = g[0].section
+        first, last = g[0], g[-1]
+        passages.append(
+            Passage(
+                text=text,
+                page=first.page,
+                page_end=last.page_end,
+                section=section,
+                footnotes=_footnotes_in(by_number, first.page, first.start, last.page_end, last.end),
+                char_start=first.start,
+                char_end=last.end,
+                ordinal=i,
+            )
+        )
+    return passages
+
+
+def _footnotes_in(pages: dict[int, Page], p0: int, o0: int, p1: int, o1: int) -> list[str]:
+    """Footnotes whose reference marks fall inside the span (p0, o0) .. (p1, o1)."""
+    notes: list[str] = []
+    for number in range(p0, p1 + 1):
+        page = pages.get(number)
+        if page is None:
+            continue
+        for offset, mark in page.refs:
+            if (number, offset) < (p0, o0) or (number, offset) >= (p1, o1):
+                continue
+            text = page.footnotes.get(mark)
+            if text:
+                note = f"{mark} {text}"
+                if note not in notes:
+                    notes.append(note)
+    return notes

@@ -1,0 +1,824 @@
+"""Clean the text extracted from a document, page by page.
+
+Input is one raw string per page (as pypdf or a text file gives it); output is
+one `Page` per input page, numbered from 1, with
+
+* page furniture removed: "Pagina 2 van 7", running headers and footers, the
+  letterhead and side column of ministry letters (Kenmerk, Datum, Betreft,
+  addresses) and the kst-/ISSN/'s-Gravenhage footer of official publications.
+  What was removed is kept in a `Furniture` record, so that metadata detection
+  can read the Datum, Betreft and Kenmerk from it;
+* words broken across lines by a hyphen joined again ("maatschap-\\npelijke");
+* letter-spaced words repaired where the document itself gives evidence
+  ("P agina" -> "Pagina" when "Pagina" occurs elsewhere);
+* footnotes at the foot of the page moved into `Page.footnotes`, and the places
+  where the body text refers to them recorded in `Page.refs`.
+
+The body keeps its line structure (one line per source line, blank lines where
+the source has them), because the chunker finds headings at line starts.
+
+Everything here is a pure function over strings: no I/O, no exceptions on any
+input, and no body text is lost.  Every non-space character of the normalised
+input ends up in exactly one of: the page text, a footnote (mark or text),
+`Furniture.lines`, or `Furniture.dropped` (hyphens removed by a join).
+`accounted_text` returns that union, for tests.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from assistant.types import Page
+
+__all__ = [
+    "CleanDocument",
+    "Furniture",
+    "accounted_text",
+    "clean_document",
+    "clean_pages",
+    "normalize_text",
+    "split_text_pages",
+]
+
+
+# --------------------------------------------------------------------------
+# results
+
+
+@dataclass
+class Furniture:
+    """What cleaning removed from the pages, kept for metadata detection.
+
+    `lines`: (page number, kind, line) for every removed line; kind is one of
+    "page-number", "official" (header/footer of an official publication),
+    "letterhead" (side column, address block, Datum/Betreft/Kenmerk lines),
+    "running" (a header or footer repeated across pages).
+    `fields`: (page number, label, value) read from letterhead blocks, e.g.
+    (1, "Datum", "18 oktober 2023") or (1, "Betreft", "Verzamelbrief luchtvaart").
+    `dropped`: characters removed on purpose while joining words (hyphens).
+    """
+
+    lines: list[tuple[int, str, str]] = field(default_factory=list)
+    fields: list[tuple[int, str, str]] = field(default_factory=list)
+    dropped: str = ""
+
+    def field(self, *labels: str) -> str | None:
+        """The first value recorded under any of `labels` (case-insensitive)."""
+        wanted = {label.lower() for label in labels}
+        for _page, label, value in self.fields:
+            if label.lower() in wanted and value:
+                return value
+        return None
+
+    def texts(self, kind: str | None = None) -> list[str]:
+        """The removed lines, optionally only those of one kind."""
+        return [line for _p, k, line in self.lines if kind is None or k == kind]
+
+
+@dataclass
+class CleanDocument:
+    """Cleaned pages plus what was removed from them."""
+
+    pages: list[Page]
+    furniture: Furniture
+
+
+# --------------------------------------------------------------------------
+# character normalisation
+
+_LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+_LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_SOFT_HYPHEN = "\u00ad"
+
+
+def _normalize_char(ch: str) -> str:
+    if ch in _LIGATURES:
+        return _LIGATURES[ch]
+    if ch == "\n" or ch == _SOFT_HYPHEN:
+        return ch
+    cat = unicodedata.category(ch)
+    if cat == "Zs" or ch == "\t":
+        return " "
+    if cat in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in ("\u200d",):
+        # control characters, zero-width marks, surrogates, private use,
+        # unassigned code points: not text a reader can see or search for
+        return ""
+    return ch
+
+
+def normalize_text(text: str) -> str:
+    """Unify line breaks and spaces, expand ligatures, drop invisible characters.
+
+    Soft hyphens are kept: they mark where a word was hyphenated.
+    """
+    text = _LINE_BREAKS.sub("\n", text)
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(_normalize_char(ch) for ch in text)
+
+
+# --------------------------------------------------------------------------
+# text files: recover pages
+
+
+_ONE_SPACE_LINE = re.compile(r"^ (?! )\S")
+
+
+def split_text_pages(text: str) -> list[str]:
+    """Split the text of a .txt file into pages.
+
+    Form feeds separate pages when the file has them.  Otherwise, a file whose
+    text was extracted from a PDF so that a line starting with exactly one
+    space begins a new page (several such lines, at least four lines apart)
+    is split at those lines; the space stays (cleaning strips it).  Any other
+    text is one page.
+    """
+    text = re.sub(r"\r\n?", "\n", text)
+    if "\f" in text:
+        parts = text.split("\f")
+        if len(parts) > 1 and not parts[-1].strip():
+            parts.pop()  # a final form feed ends the last page
+        return parts
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if _ONE_SPACE_LINE.match(line)]
+    if len(starts) < 2 or any(b - a < 4 for a, b in zip(starts, starts[1:])):
+        return [text]
+    cuts = [i for i in starts if i > 0]
+    bounds = [0, *cuts, len(lines)]
+    return ["\n".join(lines[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+# --------------------------------------------------------------------------
+# furniture patterns
+
+_PAGE_OF = re.compile(
+    r"^[^\w\s]{0,2}\s?(?:p\s?a\s?g\s?i\s?n\s?a(?:nummer)?|page|blad|pag\.)\s*\d{1,4}\s*(?:(?:van|of|/)\s*\d{1,4})?$", re.I
+)
+_LONE_NUMBER = re.compile(r"^[-–—]?\s*(\d{1,4})\s*[-–—]?$")
+_OFFICIAL_LINE = [
+    re.compile(r"^(?:kst|ah-tk|ah-ek|h-tk|h-ek|stb|stcrt|trb|blg|gmb|prb|wsb)-[\w.-]*\d[\w.-]*$", re.I),
+    re.compile(r"^ISSN\s*\d{4}\s*[-–]\s*\d{3}[\dXx]$"),
+    re.compile(r"^[’'‘`]?s-Gravenhage \d{4}\b(?!,)"),
+]
+# the running footer of Kamerstukken; only at the foot of a page, since
+# footnotes cite "Tweede Kamer, vergaderjaar 2017–2018, 26 485, nr. 267" too
+_OFFICIAL_FOOTER = re.compile(r"^(?:Tweede|Eerste) Kamer, vergaderjaar \d{4}\s*[–-]\s*\d{4}\b.*\d$")
+_OFFICIAL_TOP = [
+    re.compile(r"^(?:Tweede|Eerste) Kamer der Staten-Generaal$"),
+    re.compile(r"^Vergaderjaar \d{4}\s*[–-]\s*\d{4}(?: Aanhangsel van de Handelingen)?$"),
+    re.compile(r"^Aanhangsel van de Handelingen$"),
+    re.compile(r"^Vragen gesteld door de leden der Kamer, met de daarop door( de)?$"),
+    re.compile(r"^(?:de )?regering gegeven antwoorden$"),
+]
+
+_LABELS = (
+    "Ons kenmerk|Uw kenmerk|Kenmerk|Onze referentie|Uw referentie|Ons nummer|Referentie|"
+    "Datum|Betreft|Onderwerp|Uw brief(?: van)?|Bijlage\\(n\\)|Bijlagen|Contactpersoon|"
+    "Behandeld door|Inlichtingen(?: bij)?|Doorkiesnummer|Telefoon|Kopie aan|Afschrift aan|Auteur"
+)
+_LABEL_LINE = re.compile(rf"^(?P<label>{_LABELS})(?:\s*:\s*|\s+|$)(?P<value>.*)$")
+_DATE_HINT = re.compile(
+    r"\b\d{4}\b|januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december",
+    re.I,
+)
+_ADDRESS_LINE = [
+    re.compile(r"^Postbus \d+"),
+    re.compile(r"^\d{4}\s?[A-Z]{2}\b"),  # Dutch postcode
+]
+_STRONG_LINE = _ADDRESS_LINE + [
+    re.compile(r"^>?\s*Retouradres\b", re.I),
+    re.compile(r"^(?:www\.|https?://)\S+$"),
+    re.compile(r"^(?:[TFEM]\s+)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+$"),
+    re.compile(r"^[TFM]\s*[+(]?\d[\d ()+-]{6,}$"),
+    re.compile(r"^(?:Ministerie van|Directoraat[- ][Gg]eneraal|Directie\b|Bestuurskern$|Rijksdienst\b)"),
+]
+_SALUTATION = re.compile(r"^(?:Zeer |Hoog)?(?:[Gg]eachte|Beste|Dear)\b")
+_SHORT = 48
+_MAX_GAP = 5  # most non-blank lines between two markers of one block
+
+
+def _label(line: str) -> tuple[str, str] | None:
+    """(label, inline value) when the line is a letterhead label line.
+
+    The value must fit the label, so that body text starting with "Datum" or
+    "Onderwerp" is not mistaken for a letterhead.
+    """
+    m = _LABEL_LINE.match(line)
+    if not m:
+        return None
+    label, value = m.group("label"), m.group("value").strip()
+    if not value:
+        return label, value
+    if label == "Datum":
+        ok = bool(_DATE_HINT.search(value)) and len(value) <= 40
+    elif label in ("Betreft", "Onderwerp"):
+        ok = not value[:1].islower()
+    elif label in ("Kenmerk", "Ons kenmerk", "Uw kenmerk", "Onze referentie", "Uw referentie", "Ons nummer", "Referentie"):
+        ok = len(value.split()) <= 4 and any(c.isdigit() for c in value)
+    else:
+        ok = len(line) <= _SHORT
+    return (label, value) if ok else None
+
+
+def _is_address(line: str) -> bool:
+    return any(p.match(line) for p in _ADDRESS_LINE)
+
+
+def _is_strong(line: str) -> bool:
+    return bool(_label(line) or _PAGE_OF.match(line) or any(p.match(line) for p in _STRONG_LINE))
+
+
+# --------------------------------------------------------------------------
+# vocabulary of the document (evidence for repairs)
+
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+def _vocabulary(texts: list[str]) -> Counter[str]:
+    vocab: Counter[str] = Counter()
+    for text in texts:
+        for word in _WORD.findall(text):
+            vocab[word] += 1
+            if "-" in word:
+                for part in word.split("-"):
+                    vocab[part] += 1
+    return vocab
+
+
+class _Vocab:
+    """Word counts with case-insensitive lookup."""
+
+    def __init__(self, texts: list[str]):
+        self.exact = _vocabulary(texts)
+        self.lower: Counter[str] = Counter()
+        for word, n in self.exact.items():
+            self.lower[word.lower()] += n
+
+    def has(self, word: str) -> bool:
+        return self.lower.get(word.lower(), 0) > 0
+
+    def has_exact(self, word: str) -> bool:
+        return self.exact.get(word, 0) > 0
+
+
+_STOPWORDS = frozenset(
+    """de het een en van in is op te dat die voor met zijn niet aan er als ook om of door bij uit
+    naar wordt worden dit deze zal tot over kan heeft hebben u ik wij we zij ze hun mijn uw nog wel
+    maar dan meer geen werd was wat wie waar hoe the of and to in is for on that with by be are this
+    as at an it from""".split()
+)
+
+
+# --------------------------------------------------------------------------
+# furniture removal
+
+
+def _edge_indices(lines: list[str], n: int) -> tuple[list[int], list[int]]:
+    """Indices of the first n and last n non-blank lines."""
+    nonblank = [i for i, line in enumerate(lines) if line]
+    return nonblank[:n], nonblank[-n:]
+
+
+def _template(line: str, page_no: int) -> str:
+    """The line with its page number replaced, for spotting running headers."""
+    return re.sub(rf"(?<!\d){page_no}(?!\d)", "#", line)
+
+
+def _remove_official(lines: list[str], page_no: int, removed: list[tuple[int, str, str]]) -> list[str]:
+    """Header and footer lines of official publications (Kamerstukken, Handelingen)."""
+    out: list[str | None] = list(lines)
+    top, bottom = _edge_indices(lines, 8)
+    top_set = set(top)
+    foot = set(bottom[-2:])
+    previous_top = False  # previous non-blank line was an official top line
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        hit = any(p.match(line) for p in _OFFICIAL_LINE)
+        if not hit and i in foot:
+            hit = bool(_OFFICIAL_FOOTER.match(line))
+        if not hit and i in top_set:
+            if any(p.match(line) for p in _OFFICIAL_TOP):
+                hit = True
+            elif previous_top and re.fullmatch(r"\d{1,5}", line):
+                hit = True  # the chamber number "2", or the Aanhangsel number
+        previous_top = hit and i in top_set
+        if hit:
+            removed.append((page_no, "official", line))
+            out[i] = None
+    return [line for line in out if line is not None]
+
+
+def _find_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """Letterhead / side-column blocks: clusters of markers among short lines.
+
+    Within a run of blank or short lines (or label lines), strong markers
+    (Kenmerk, Datum, Postbus, a postcode, ...) at most five non-blank lines
+    apart form a cluster; a cluster of two or more is a block.  It spans from
+    its first to its last marker, widened to the lines directly attached
+    (organisation names above, a label's value below).  A salutation
+    ("Geachte voorzitter,") always ends a run.
+    """
+    blocks: list[tuple[int, int]] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        if not _candidate(lines[i]):
+            i += 1
+            continue
+        j = i
+        while j < n and _candidate(lines[j]):
+            j += 1
+        strong = [k for k in range(i, j) if lines[k] and _is_strong(lines[k])]
+        clusters: list[list[int]] = []
+        for k in strong:
+            if clusters and sum(1 for x in range(clusters[-1][-1] + 1, k) if lines[x]) <= _MAX_GAP:
+                clusters[-1].append(k)
+            else:
+                clusters.append([k])
+        for cluster in clusters:
+            if len(cluster) < 2 or all(_is_address(lines[k]) for k in cluster):
+                continue  # an address alone may be body text ("gericht aan: ... Postbus")
+            start, end = cluster[0], cluster[-1]
+            while start - 1 >= i and lines[start - 1]:
+                start -= 1
+            end = _extend_value(lines, end, j)
+            if blocks and start <= blocks[-1][1]:
+                start = blocks[-1][1] + 1
+            if start <= end:
+                blocks.append((start, end))
+        i = j
+    return blocks
+
+
+def _candidate(line: str) -> bool:
+    if _SALUTATION.match(line):
+        return False
+    return not line or len(line) <= _SHORT or _label(line) is not None
+
+
+def _extend_value(lines: list[str], end: int, limit: int) -> int:
+    """Widen a block's end over the value of a trailing label."""
+    found = _label(lines[end])
+    if not found:
+        return end
+    label, value = found
+    k = end + 1
+    if not value:
+        while k < limit and not lines[k]:
+            k += 1
+        if k < limit and not _is_strong(lines[k]):
+            end = k
+            k += 1
+        else:
+            return end
+    if label in ("Betreft", "Onderwerp"):
+        # a wrapped subject continues in lower case
+        extra = 0
+        while k < len(lines) and lines[k] and lines[k][:1].islower() and extra < 2:
+            if _is_strong(lines[k]):
+                break
+            end, k, extra = k, k + 1, extra + 1
+    return end
+
+
+def _block_fields(lines: list[str], page_no: int) -> list[tuple[int, str, str]]:
+    """Label/value pairs found in the lines of one removed block."""
+    found: list[tuple[int, str, str]] = []
+    k = 0
+    while k < len(lines):
+        hit = _label(lines[k])
+        k += 1
+        if not hit:
+            continue
+        label, value = hit
+        if not value:
+            j = k
+            while j < len(lines) and not lines[j]:
+                j += 1
+            if j < len(lines) and not _is_strong(lines[j]):
+                value, k = lines[j], j + 1
+        if label in ("Betreft", "Onderwerp"):
+            while k < len(lines) and lines[k] and lines[k][:1].islower() and not _is_strong(lines[k]):
+                value, k = f"{value} {lines[k]}", k + 1
+        if value:
+            found.append((page_no, label, value))
+    return found
+
+
+def _remove_letterhead(
+    lines: list[str], page_no: int, furniture: Furniture
+) -> list[str]:
+    out: list[str | None] = list(lines)
+    for start, end in _find_blocks(lines):
+        block = lines[start : end + 1]
+        furniture.fields.extend(_block_fields(block, page_no))
+        for k in range(start, end + 1):
+            if lines[k]:
+                furniture.lines.append((page_no, "letterhead", lines[k]))
+            out[k] = None
+    # a lone "Pagina 2 van 7" outside any block
+    for k, line in enumerate(lines):
+        if out[k] is not None and line and _PAGE_OF.match(line):
+            furniture.lines.append((page_no, "page-number", line))
+            out[k] = None
+    return [line for line in out if line is not None]
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Templates of lines repeated at the top or bottom of several pages."""
+    counts: Counter[str] = Counter()
+    for number, lines in enumerate(pages, start=1):
+        top, bottom = _edge_indices(lines, 4)
+        seen = {_template(lines[i], number) for i in top + bottom}
+        counts.update(t for t in seen if sum(c.isalpha() for c in t) >= 3)
+    text_pages = sum(1 for lines in pages if any(lines))
+    running = set()
+    for template, n in counts.items():
+        if "#" in template and n >= 3:
+            running.add(template)  # carries the page number: a header or footer
+        elif "#" not in template and n >= 3 and 2 * n >= text_pages:
+            running.add(template)  # the same line at the edge of half the pages
+    return running
+
+
+def _remove_running(
+    lines: list[str], page_no: int, running: set[str], removed: list[tuple[int, str, str]]
+) -> list[str]:
+    top, bottom = _edge_indices(lines, 4)
+    drop = {i for i in top + bottom if _template(lines[i], page_no) in running}
+    # a lone page number in the first or last two non-blank lines
+    top2, bottom2 = _edge_indices(lines, 2)
+    for i in top2 + bottom2:
+        m = _LONE_NUMBER.match(lines[i])
+        if m and abs(int(m.group(1)) - page_no) <= 2 and i not in drop:
+            drop.add(i)
+            removed.append((page_no, "page-number", lines[i]))
+    for i in sorted(drop):
+        if _template(lines[i], page_no) in running:
+            removed.append((page_no, "running", lines[i]))
+    return [line for i, line in enumerate(lines) if i not in drop]
+
+
+# --------------------------------------------------------------------------
+# footnotes
+
+_FN_START = re.compile(r"^(\d{1,3})\s+(\S.*)$")
+_REF_BLOCKERS = frozenset(
+    """vraag vragen antwoord artikel artikelen lid nr nummer bijlage pagina hoofdstuk paragraaf punt
+    fase stap fiche aanbeveling versie niveau figuur tabel grafiek onderdeel categorie groep klasse
+    week dag jaar maand sub""".split()
+)
+
+
+def _ref_positions(text: str, mark: str) -> tuple[list[int], list[int]]:
+    """Offsets where `mark` plausibly refers to a footnote: (glued, spaced)."""
+    glued: list[int] = []
+    spaced: list[int] = []
+    for m in re.finditer(rf"(?<!\d){re.escape(mark)}(?!\d)", text):
+        start, end = m.start(), m.end()
+        after = text[end : end + 1]
+        if after and not (after.isspace() or after in ".,;:!?)»”\"’'"):
+            continue
+        before = text[start - 1 : start]
+        if not before or before == "\n":
+            continue
+        if before.isalpha() or before in "’'”\"»)]?!":
+            glued.append(start)
+        elif before in ".,;:" and start >= 2:
+            prev = text[start - 2]
+            if prev.isalpha() or prev in "’'”\"»)]" or re.search(r"(?<![\d.])\d{3,}$", text[max(0, start - 12) : start - 1]):
+                glued.append(start)  # "organisaties.4", "tot 2011.6" (not "paragraaf 2.3")
+        elif before == " " and start >= 2:
+            prev = text[start - 2]
+            word = re.findall(r"[^\W\d_]+$", text[max(0, start - 30) : start - 1])
+            if prev in "?!.»”\"’)":
+                spaced.append(start)
+            elif prev.isalpha() and (not after or after in "?.,;:!") and not (
+                word and word[0].lower() in _REF_BLOCKERS
+            ):
+                spaced.append(start)
+    return glued, spaced
+
+
+def _has_ref(text: str, mark: str) -> bool:
+    glued, spaced = _ref_positions(text, mark)
+    return bool(glued or spaced)
+
+
+_FN_MAX_LINES = 12  # most lines one footnote may take
+_CITATION = re.compile(
+    r"^\d{1,3}\s+(?:https?://|www\.|Kamerstuk|Kamerstukken|Handelingen|Aanhangsel|Stcrt|Stb|Trb|ECLI|"
+    r"Zie\b|Idem\b|Ibid)"
+)
+
+
+def _split_footnotes(
+    lines: list[str], expected: int, previous: str = ""
+) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Split the footnote block off the foot of a page.
+
+    The block is a run of footnotes numbered consecutively that ends the page,
+    each at most twelve lines long.  Its first mark must not go back in the
+    document's numbering, and some footnote of the block must be referred to
+    in the body above it or at the end of the previous page (`previous`), or,
+    being the next number expected, follow a blank line or read like a
+    citation ("46 https://...", "3 Kamerstuk 32 735 nr. 40").
+    """
+    nonblank = [i for i, line in enumerate(lines) if line]
+    if not nonblank:
+        return lines, []
+    last = nonblank[-1]
+    for bottom in reversed(nonblank):
+        if last - bottom >= _FN_MAX_LINES:
+            break
+        if not _FN_START.match(lines[bottom]):
+            continue
+        starts = _chain(lines, nonblank, bottom)
+        first = _confirmed(starts, lines, expected, previous)
+        if first is None:
+            continue
+        starts = starts[first:]
+        notes: list[tuple[str, list[str]]] = []
+        bounds = [i for i, _ in starts] + [len(lines)]
+        for (line_no, mark), end in zip(starts, bounds[1:]):
+            m = _FN_START.match(lines[line_no])
+            assert m is not None
+            notes.append((str(mark), [m.group(2)] + [x for x in lines[line_no + 1 : end] if x]))
+        return lines[: starts[0][0]], notes
+    return lines, []
+
+
+def _chain(lines: list[str], nonblank: list[int], bottom: int) -> list[tuple[int, int]]:
+    """Footnote starts numbered n-k .. n ending at line `bottom`, top-down."""
+    m = _FN_START.match(lines[bottom])
+    assert m is not None
+    want = int(m.group(1))
+    starts: list[tuple[int, int]] = []
+    cursor = bottom
+    for i in reversed([k for k in nonblank if k <= bottom]):
+        if cursor - i >= _FN_MAX_LINES or want < 1:
+            break
+        m = _FN_START.match(lines[i])
+        if m and int(m.group(1)) == want:
+            starts.append((i, want))
+            want -= 1
+            cursor = i
+    starts.reverse()
+    return starts
+
+
+def _confirmed(
+    starts: list[tuple[int, int]], lines: list[str], expected: int, previous: str
+) -> int | None:
+    """Index of the first start of `starts` that belongs to the footnote block."""
+    chosen = None
+    for k, (line_no, mark) in enumerate(starts):
+        body_text = previous + "\n" + "\n".join(lines[:line_no])
+        blank_before = line_no == 0 or not lines[line_no - 1]
+        if mark >= expected and _has_ref(body_text, str(mark)):
+            chosen = k
+        elif mark == expected and (blank_before or _CITATION.match(lines[line_no])):
+            chosen = k
+        elif mark < expected and _ref_positions(body_text, str(mark))[0]:
+            chosen = k  # numbering restarts (a new part), with a glued reference
+        if chosen is not None:
+            break
+    if chosen is None:
+        return None
+    # footnotes directly above a confirmed one belong to the block too,
+    # unless they would go back in the document's numbering
+    while chosen > 0 and starts[chosen - 1][1] >= expected:
+        chosen -= 1
+    return chosen
+
+
+# --------------------------------------------------------------------------
+# word repairs
+
+_SUSPENDED = frozenset("en of tot and or als dan noch nor to".split())
+_VOWELS = set("aeiouyáàâäéèêëíìîïóòôöúùûü")
+_TRAIL_WORD = re.compile(r"([^\W\d_]+)( ?-|\u00ad)$")
+_LEAD_WORD = re.compile(r"^([^\W\d_]+)")
+
+
+def _join_hyphenated(lines: list[str], vocab: _Vocab, dropped: list[str]) -> list[str]:
+    """Join words broken across lines by a hyphen; the two lines become one.
+
+    Keeps a hyphen that belongs to the word (OESO-richtlijnen, VN-verband,
+    zee-egel) and leaves suspended hyphens alone ("mensenrechten-" / "en").
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        while i + 1 < len(lines) and lines[i + 1] and line.endswith(("-", _SOFT_HYPHEN)):
+            joined = _join_pair(line, lines[i + 1], vocab, dropped)
+            if joined is None:
+                break
+            line = joined
+            i += 1
+        out.append(line.replace(_SOFT_HYPHEN, "") if _SOFT_HYPHEN in line else line)
+        i += 1
+    return out
+
+
+def _join_pair(line: str, nxt: str, vocab: _Vocab, dropped: list[str]) -> str | None:
+    """`line` + `nxt` with the broken word repaired, or None to leave them apart."""
+    left_m = _TRAIL_WORD.search(line)
+    right_m = _LEAD_WORD.match(nxt)
+    if not left_m or not right_m:
+        return None
+    left, mark, right = left_m.group(1), left_m.group(2), right_m.group(1)
+    if mark == _SOFT_HYPHEN:
+        return line[: left_m.end(1)] + nxt  # soft hyphens are invisible; not counted
+    if right.lower() in _SUSPENDED and right[0].islower():
+        return None  # "mensenrechten-" / "en buitenland": a suspended compound
+    if mark == " -":
+        # pypdf sometimes puts a space before the hyphen ("struc -" / "tureel");
+        # a dash between words looks the same, so join only on evidence
+        if vocab.has(left + right):
+            keep = False
+        elif vocab.has(f"{left}-{right}"):
+            keep = True
+        else:
+            return None
+    elif right[0].isupper() or left[-1].isupper():
+        keep = True  # OESO-richtlijnen, VN-Verdrag
+    elif vocab.has(left + right):
+        keep = False
+    elif vocab.has(f"{left}-{right}"):
+        keep = True
+    else:
+        # Dutch keeps the hyphen where vowels would clash: zee-egel, auto-ongeluk
+        keep = left[-1].lower() in _VOWELS and right[0].lower() in _VOWELS
+    if not keep:
+        dropped.append("-")
+    return line[: left_m.end(1)] + ("-" if keep else "") + nxt
+
+
+_SPLIT_CAP = re.compile(r"(?<![\w-])([A-Z]) ([a-zà-ÿ]{2,})\b")
+_CAP_RUN = re.compile(r"(?<![\w-])([A-Z](?: [A-Z]){1,6})(?![\w-])")
+
+
+class _LetterSpacing:
+    """Repair "P agina" -> "Pagina" and "A P U" -> "APU" on the document's evidence.
+
+    A capital letter and a lower-case continuation are joined when the joined
+    word occurs elsewhere in the document.  When the document shows the
+    problem at least twice that way, a continuation that never occurs on its
+    own (and is no common word) is joined too ("C ijfers").  "U" and "I" are
+    words by themselves and only join on direct evidence.
+    """
+
+    def __init__(self, texts: list[str], vocab: _Vocab):
+        self.vocab = vocab
+        self.split_rest: Counter[str] = Counter()
+        confirmed = set()
+        for text in texts:
+            for m in _SPLIT_CAP.finditer(text):
+                self.split_rest[m.group(2).lower()] += 1
+                if vocab.has(m.group(1) + m.group(2)) and m.group(1) not in "UI":
+                    confirmed.add((m.group(1) + m.group(2)).lower())
+        self.phenomenon = len(confirmed) >= 2
+
+    def _known_alone(self, rest: str) -> bool:
+        return self.vocab.lower.get(rest.lower(), 0) - self.split_rest.get(rest.lower(), 0) > 0
+
+    def _fix_cap(self, m: re.Match[str]) -> str:
+        cap, rest = m.group(1), m.group(2)
+        word = cap + rest
+        if cap in "UI":
+            return word if self.vocab.has(word) and not self._known_alone(rest) else m.group(0)
+        if self.vocab.has(word):
+            return word
+        if (
+            self.phenomenon
+            and len(rest) >= 3
+            and rest.lower() not in _STOPWORDS
+            and not self._known_alone(rest)
+        ):
+            return word
+        return m.group(0)
+
+    def _fix_run(self, m: re.Match[str]) -> str:
+        word = m.group(1).replace(" ", "")
+        return word if self.vocab.has_exact(word) else m.group(0)
+
+    def repair(self, text: str) -> str:
+        if " " not in text:
+            return text
+        text = _SPLIT_CAP.sub(self._fix_cap, text)
+        return _CAP_RUN.sub(self._fix_run, text)
+
+
+# --------------------------------------------------------------------------
+# the pipeline
+
+
+def _page_lines(raw: str) -> list[str]:
+    """Normalised, stripped lines; blank lines become ''."""
+    text = normalize_text(raw)
+    return [" ".join(line.split()) for line in text.split("\n")]
+
+
+def _squeeze_blank(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def clean_document(raw_pages: list[str]) -> CleanDocument:
+    """Clean every page; return the pages and the furniture removed from them."""
+    furniture = Furniture()
+    pages_lines = [_page_lines(raw) for raw in raw_pages]
+
+    # 1. furniture
+    stage: list[list[str]] = []
+    for number, lines in enumerate(pages_lines, start=1):
+        lines = _remove_official(lines, number, furniture.lines)
+        lines = _remove_letterhead(lines, number, furniture)
+        stage.append(lines)
+    running = _running_lines(stage)
+    stage = [
+        _remove_running(lines, number, running, furniture.lines)
+        for number, lines in enumerate(stage, start=1)
+    ]
+
+    # 2. footnotes
+    expected = 1
+    split: list[tuple[list[str], list[tuple[str, list[str]]]]] = []
+    previous = ""
+    for lines in stage:
+        body, notes = _split_footnotes(lines, expected, previous)
+        previous = "\n".join(body[-15:])
+        if notes:
+            expected = int(notes[-1][0]) + 1
+        split.append((body, notes))
+
+    # 3. repairs, with the whole document as evidence
+    texts = ["\n".join(body) for body, _ in split]
+    texts += [" ".join(lines) for _, notes in split for _, lines in notes]
+    vocab = _Vocab(texts)
+    spacing = _LetterSpacing(texts, vocab)
+    dropped: list[str] = []
+    pages: list[Page] = []
+    for number, (body, notes) in enumerate(split, start=1):
+        body = _join_hyphenated(_squeeze_blank(body), vocab, dropped)
+        while body and not body[0]:
+            body.pop(0)
+        text = "\n".join(spacing.repair(line) for line in body)
+        footnotes: dict[str, str] = {}
+        for mark, note_lines in notes:
+            note = spacing.repair(" ".join(_join_hyphenated(note_lines, vocab, dropped)))
+            # marks are consecutive, so never repeated on one page
+            footnotes[mark] = note
+        refs = _find_refs(text, footnotes)
+        pages.append(Page(number=number, text=text, footnotes=footnotes, refs=refs))
+    furniture.dropped = "".join(dropped)
+    return CleanDocument(pages=pages, furniture=furniture)
+
+
+def _find_refs(text: str, footnotes: dict[str, str]) -> list[tuple[int, str]]:
+    """(offset, mark) of the reference to each footnote of the page.
+
+    The mark stays in the text: text[offset:offset + len(mark)] == mark.
+    A mark glued to a word ("Rechtsorde’1") is preferred over a spaced one.
+    """
+    refs: list[tuple[int, str]] = []
+    for mark in footnotes:
+        glued, spaced = _ref_positions(text, mark)
+        if glued:
+            refs.append((glued[0], mark))
+        elif spaced:
+            refs.append((spaced[0], mark))
+    return sorted(refs)
+
+
+def clean_pages(raw_pages: list[str]) -> list[Page]:
+    """Clean every page (see the module docstring); Page.number is 1-based."""
+    return clean_document(raw_pages).pages
+
+
+def accounted_text(doc: CleanDocument) -> str:
+    """Everything cleaning kept or removed on purpose, for the no-loss check.
+
+    Its non-space characters equal those of the normalised input, as a
+    multiset, except for soft hyphens (dropped or not, they are invisible).
+    """
+    parts: list[str] = []
+    for page in doc.pages:
+        parts.append(page.text)
+        for mark, note in page.footnotes.items():
+            parts.append(mark)
+            parts.append(note)
+    parts.extend(line for _p, _k, line in doc.furniture.lines)
+    parts.append(doc.furniture.dropped)
+    return "\n".join(parts)

@@ -1,0 +1,149 @@
+"""The assistant as one object: settings, model, index and search together.
+
+The command line and the web server both use it. Writers (ingest, remove,
+rebuild) are serialised; questions read a consistent snapshot: the FAISS index
+and SQLite rows of the last committed generation.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import threading
+from pathlib import Path
+from typing import Callable
+
+from .config import Settings
+from .embed import Embedder
+from .index import DB_NAME, Index, replace_index_dir
+from .ingest import FileResult, ingest_paths, open_index
+from .types import Answer, AssistantError, DocumentInfo
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+        self.settings = settings or Settings.from_env()
+        self.embedder = embedder or Embedder(self.settings)
+        self._index: Index | None = None
+        self._searcher = None
+        self._write = threading.Lock()
+        self._swap = threading.RLock()
+
+    # -- the index ------------------------------------------------------------------
+    @property
+    def index_exists(self) -> bool:
+        return (Path(self.settings.index_dir) / DB_NAME).exists()
+
+    @property
+    def index(self) -> Index:
+        with self._swap:
+            if self._index is None:
+                self._index = open_index(self.settings, self.embedder, create=False)
+            return self._index
+
+    def ensure_index(self, log: Callable[[str], None] | None = None) -> Index:
+        """Open the index, building it from the corpus folder first when it is missing."""
+        if self.index_exists:
+            return self.index
+        corpus = Path(self.settings.corpus_dir)
+        log = log or (lambda s: print(s, file=sys.stderr))
+        from .load import find_documents
+
+        if not corpus.is_dir() or not find_documents([corpus]):
+            raise AssistantError(
+                f"no index at {self.settings.index_dir}/ and no documents in {corpus}/ to build one from. "
+                f"Put PDF, .txt or .md letters in {corpus}/ (or run `assistant ingest FILE...`)."
+            )
+        log(f"Building the index in {self.settings.index_dir}/ from {corpus}/ ...")
+        results = self.ingest([corpus], on_result=lambda r: log("  " + r.line()))
+        if not any(r.status in ("added", "replaced", "unchanged") for r in results):
+            raise AssistantError(f"none of the documents in {corpus}/ could be indexed; see the reasons above")
+        return self.index
+
+    def searcher(self):
+        from .search import Searcher
+
+        with self._swap:
+            if self._searcher is None or self._searcher.index is not self.index:
+                self._searcher = Searcher(self.index, self.embedder)
+            return self._searcher
+
+    # -- operations -----------------------------------------------------------------
+    def ask(self, question: str, k: int | None = None, history: list | None = None,
+            documents: list[str] | None = None, date_from: str | None = None, date_to: str | None = None) -> Answer:
+        if not question or not question.strip():
+            raise AssistantError("the question is empty")
+        return self.searcher().search(question.strip(), k or self.settings.k, history=history,
+                                      documents=documents, date_from=date_from, date_to=date_to)
+
+    def ingest(self, paths: list[Path], on_result: Callable[[FileResult], None] | None = None,
+               progress: bool | None = None, sources: dict[Path, str] | None = None) -> list[FileResult]:
+        with self._write:
+            with self._swap:
+                if self._index is None:
+                    self._index = open_index(self.settings, self.embedder, create=True)
+                index = self._index
+            return ingest_paths(paths, index, self.embedder, self.settings, on_result=on_result,
+                                progress=progress, sources=sources)
+
+    def remove(self, doc_id: str) -> bool:
+        with self._write:
+            index = self.index
+            with index.write_lock():
+                return index.remove(doc_id)
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.index.documents()
+
+    def rebuild(self, log: Callable[[str], None] = print) -> list[FileResult]:
+        """Re-embed every document into a fresh index folder, then swap it in.
+
+        Sources: the stored copy of each indexed file (or its original path),
+        falling back to the corpus folder when the old index cannot be read.
+        """
+        target = Path(self.settings.index_dir)
+        files: list[Path] = []
+        sources: dict[Path, str] = {}
+        try:
+            old = Index(target)
+            for doc_id, source, original in old.sources():
+                stored = old.stored_file(doc_id)
+                path = Path(original) if original and Path(original).exists() else (stored[0] if stored else None)
+                if path is not None:
+                    files.append(path)
+                    sources[path] = source
+            old.close()
+        except AssistantError as exc:
+            log(f"cannot read the old index ({exc}); rebuilding from {self.settings.corpus_dir}/")
+        if not files:
+            files = [Path(self.settings.corpus_dir)]
+        tmp = target.with_name(target.name + ".rebuild")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        # a copy of stored files: the old folder is replaced at the end
+        staged = tmp.with_name(tmp.name + "-files")
+        if staged.exists():
+            shutil.rmtree(staged)
+        staged.mkdir(parents=True)
+        staged_files, staged_sources = [], {}
+        for p in files:
+            if p.is_file() and target in p.resolve().parents:
+                q = staged / p.name
+                shutil.copy2(p, q)
+                staged_files.append(q)
+                staged_sources[q] = sources.get(p, p.name)
+            else:
+                staged_files.append(p)
+                if p in sources:
+                    staged_sources[p] = sources[p]
+        new_settings = type(self.settings)(**{**self.settings.__dict__, "index_dir": tmp})
+        fresh = Assistant(new_settings, embedder=self.embedder)
+        results = fresh.ingest(staged_files, on_result=lambda r: log(r.line()), sources=staged_sources)
+        fresh.index.close()
+        with self._write, self._swap:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+            replace_index_dir(tmp, target)
+            self._searcher = None
+        shutil.rmtree(staged, ignore_errors=True)
+        return results

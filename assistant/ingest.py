@@ -1,0 +1,183 @@
+"""Ingest files into an index: load -> chunk -> embed -> store, one file at a time.
+
+Each file is committed on its own, so an interrupted batch keeps what was done
+and a rerun skips unchanged files (content hash of the file and its sidecar).
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .chunk import chunk_pages
+from .config import Settings
+from .embed import Embedder
+from .index import Index
+from .types import AssistantError, IngestError, LoadedDocument, Passage
+
+
+@dataclass
+class FileResult:
+    source: str
+    status: str  # added | unchanged | replaced | failed
+    reason: str | None = None
+    doc_id: str | None = None
+    passages: int = 0
+    pages: int = 0
+
+    def line(self) -> str:
+        if self.status == "failed":
+            return f"failed: {self.source}: {self.reason}"
+        return f"{self.status}: {self.source} ({self.pages} pages, {self.passages} passages)"
+
+    def to_json(self) -> dict:
+        return {"file": self.source, "status": self.status, "reason": self.reason, "id": self.doc_id,
+                "passages": self.passages, "pages": self.pages}
+
+
+def sidecar_for(path: Path) -> Path | None:
+    for cand in (path.with_name(path.name + ".meta.json"), path.with_suffix(".meta.json"),
+                 path.with_name(path.name + ".meta.toml"), path.with_suffix(".meta.toml")):
+        if cand.exists():
+            return cand
+    return None
+
+
+def content_key(data: bytes, path: Path) -> str:
+    """sha256 of the file, plus its sidecar when there is one (a new sidecar re-ingests)."""
+    h = hashlib.sha256(data)
+    side = sidecar_for(path)
+    if side is not None:
+        h.update(b"\0sidecar\0" + side.read_bytes())
+    return h.hexdigest()
+
+
+def embedding_text(doc: LoadedDocument, p: Passage) -> str:
+    """What the dense model reads: document title and section give the passage its context."""
+    head = doc.meta.title or ""
+    if p.section and p.section not in p.text[: len(p.section) + 5]:
+        head = f"{head} — {p.section}" if head else p.section
+    notes = (" " + " ".join(p.footnotes)) if p.footnotes else ""
+    return f"{head}\n{p.text}{notes}" if head else p.text + notes
+
+
+def lexical_text(doc: LoadedDocument, p: Passage) -> str:
+    """What BM25 reads: the passage, its section and footnotes, and the document's title."""
+    return " ".join(x for x in [doc.meta.title or "", p.section or "", p.text, " ".join(p.footnotes)] if x)
+
+
+def prepare(path: Path, settings: Settings, source: str | None = None) -> tuple[LoadedDocument, list[Passage], bytes]:
+    """Load and chunk one file; raises IngestError with a reason a user can act on."""
+    from .load import load_document
+
+    doc = load_document(path, settings)
+    if source:
+        doc.source = source
+    passages = chunk_pages(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
+    if not passages:
+        raise IngestError(doc.source, "no text to index after cleaning (empty or only page furniture)")
+    data = Path(path).read_bytes()
+    return doc, passages, data
+
+
+def ingest_paths(
+    paths: Iterable[Path],
+    index: Index,
+    embedder: Embedder,
+    settings: Settings,
+    on_result: Callable[[FileResult], None] | None = None,
+    progress: bool | None = None,
+    sources: dict[Path, str] | None = None,
+) -> list[FileResult]:
+    """Ingest files and folders; report each file as soon as it is committed."""
+    from .load import find_documents
+
+    results: list[FileResult] = []
+
+    def report(r: FileResult) -> None:
+        results.append(r)
+        if on_result:
+            on_result(r)
+
+    files: list[Path] = []
+    for p in paths:
+        try:
+            files.extend(find_documents([Path(p)]))
+        except IngestError as exc:
+            report(FileResult(exc.source, "failed", exc.reason))
+        except AssistantError as exc:
+            report(FileResult(str(p), "failed", str(exc)))
+
+    show = progress if progress is not None else sys.stderr.isatty()
+    bar = None
+    if show and len(files) > 1:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), unit="file", desc="ingest", file=sys.stderr)
+    changed = False
+    try:
+        with index.write_lock():
+            for path in files:
+                source = (sources or {}).get(path) or path.name
+                try:
+                    result = _ingest_one(path, source, index, embedder, settings, show)
+                except IngestError as exc:
+                    result = FileResult(source, "failed", exc.reason)
+                except AssistantError as exc:
+                    result = FileResult(source, "failed", str(exc))
+                except (OSError, ValueError, RuntimeError, MemoryError) as exc:
+                    result = FileResult(source, "failed", f"unexpected error: {exc}")
+                changed |= result.status in ("added", "replaced")
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix_str(source[:30])
+                report(result)
+            if changed:
+                index.save_vectors()
+    finally:
+        if bar is not None:
+            bar.close()
+    return results
+
+
+def _ingest_one(path: Path, source: str, index: Index, embedder: Embedder, settings: Settings,
+                show: bool) -> FileResult:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(source, f"cannot read the file ({exc.strerror})") from exc
+    key = content_key(data, path)
+    existing = index.document_by_source(source)
+    if existing is not None and existing.sha256 == key:
+        return FileResult(source, "unchanged", doc_id=existing.id, passages=existing.passages,
+                          pages=existing.pages)
+    doc, passages, data = prepare(path, settings, source)
+    doc.sha256 = key
+    texts = [embedding_text(doc, p) for p in passages]
+    bar = None
+    if show and len(texts) > 32:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), unit="passage", desc=source[:30], leave=False, file=sys.stderr)
+    try:
+        vectors = embedder.embed_passages(texts, progress=bar.update if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    status, doc_id = index.put_document(doc, passages, vectors, [lexical_text(doc, p) for p in passages], data)
+    return FileResult(source, status, doc_id=doc_id, passages=len(passages), pages=len(doc.pages))
+
+
+def open_index(settings: Settings, embedder: Embedder, create: bool = False) -> Index:
+    """Open (or create) the index, checking that it was built with this model."""
+    from .index import DB_NAME
+
+    exists = (Path(settings.index_dir) / DB_NAME).exists()
+    if exists:
+        return Index(settings.index_dir, model_id=embedder.model_id)
+    return Index(
+        settings.index_dir, model_id=embedder.model_id, dim=embedder.dim, create=create,
+        chunking={"min_words": settings.chunk_min_words, "max_words": settings.chunk_max_words},
+    )

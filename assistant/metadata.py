@@ -1,0 +1,576 @@
+"""What a document says about itself: title, date, kenmerk, Kamerstuk, kind,
+signatories; and sidecar files that add or correct those fields.
+
+`detect_metadata` reads the cleaned pages, the raw page texts and the furniture
+that cleaning removed (the letterhead's Datum/Betreft/Kenmerk, the kst- footer
+of an official publication).  It recognises ministry letters, Kamerstukken
+(moties, brieven, memories van toelichting, ...), answers to Kamervragen
+(Aanhangsel van de Handelingen), BNC-fiches, Wob decisions and Raad van State
+advice.  A field it cannot establish stays None.
+
+A sidecar `NAME.meta.json` or `NAME.meta.toml` beside the document (NAME = the
+file name with or without its extension) overrides detected fields:
+
+    {"title": "...", "date": "2025-06-30", "kind": "kabinetsreactie"}
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from dataclasses import fields, replace
+from pathlib import Path
+
+from assistant.clean import Furniture
+from assistant.types import DocumentMeta, IngestError, Page
+
+__all__ = [
+    "apply_sidecar",
+    "detect_metadata",
+    "find_sidecar",
+    "load_sidecar",
+    "parse_dutch_date",
+    "sidecar_candidates",
+]
+
+# --------------------------------------------------------------------------
+# dates
+
+_MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "maart": 3, "mrt": 3, "april": 4, "apr": 4,
+    "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "augustus": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}  # fmt: skip
+_DATE = re.compile(
+    r"\b(\d{1,2})\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{4})\b", re.I
+)
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
+
+
+def parse_dutch_date(text: str) -> str | None:
+    """The first Dutch date in `text` ("3 maart 2021", "20-09-2021") as ISO, or None."""
+    for m in _DATE.finditer(text):
+        iso = _iso(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
+        if iso:
+            return iso
+    for m in _NUMERIC_DATE.finditer(text):
+        iso = _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if iso:
+            return iso
+    return None
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return _dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------
+# names
+
+_PARTICLES = r"van|de|der|den|ten|ter|te|het|von|la|le|du|d’|’t|'t"
+_NAME = re.compile(
+    r"^(?:(?:ir|mr|drs|dr|prof|ing|ds|ing)\.\s?)*"  # titles
+    r"(?:(?:[A-Z][a-z]?\.)+\s?)?"  # initials: D.M. / Th.C.
+    rf"(?:[A-ZÀ-Ý][\w’'¸´-]+|{_PARTICLES})"
+    rf"(?:\s+(?:[A-ZÀ-Ý][\w’'¸´-]+|{_PARTICLES}|(?:[A-Z]\.)+))*$"
+)
+_ROLE_WORDS = frozenset(
+    "minister staatssecretaris minister-president directeur directeur-generaal secretaris-generaal "
+    "voorzitter vice-president hoofd plaatsvervangend".split()
+)
+_NOT_NAMES = frozenset(
+    """hoogachtend bijlage bijlagen antwoord vraag nederland datum betreft kenmerk pagina
+    inlichtingen contactpersoon ondertekening namens""".split()
+)
+
+
+def _is_name(line: str) -> bool:
+    line = line.strip().rstrip(",")
+    if not line or len(line) > 45 or any(c.isdigit() for c in line) or not _NAME.match(line):
+        return False
+    words = line.split()
+    if len(words) > 6 or words[0].lower().strip(".,") in _NOT_NAMES:
+        return False
+    if any(len(w) >= 3 and w.isalpha() and w.isupper() for w in words):
+        return False  # "DE MINISTER", "TER BESLISSING"
+    if any(w.lower().strip(",") in _ROLE_WORDS for w in words):
+        return False  # "Staatssecretaris Buitenlandse Handel"
+    last = words[-1]
+    return last[:1].isupper() and any(len(w.strip(".")) >= 2 and w[:1].isupper() for w in words)
+
+
+_ROLE = re.compile(
+    r"^(?:De |DE |de )?(?:[Mm]inister(?:-[Pp]resident)?|MINISTER(?:-PRESIDENT)?|[Ss]taatssecretaris|"
+    r"STAATSSECRETARIS|[Vv]ice-president|VICE-PRESIDENT)\b"
+)
+_SKIP_BEFORE_NAME = re.compile(r"^(?:namens deze|de directeur|hoogachtend|met vriendelijke groet)", re.I)
+_GREETING = re.compile(r"^(?:Hoogachtend|Met (?:vriendelijke|hoogachtende) groet(?:en)?)\b", re.I)
+
+
+def _signatories(pages: list[Page]) -> list[str]:
+    """Names under "De minister van ...," (or after "Hoogachtend,")."""
+    lines = [line.strip() for p in pages for line in p.text.split("\n")]
+    names: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        role_end = None
+        if _ROLE.match(line) and len(line) <= 90:
+            if line.endswith(","):
+                role_end = i
+            elif i + 1 < len(lines) and lines[i + 1].endswith(",") and len(lines[i + 1]) <= 60:
+                role_end = i + 1
+        elif _GREETING.match(line):
+            role_end = i
+        if role_end is None:
+            i += 1
+            continue
+        name = _name_after(lines, role_end + 1)
+        if name and name not in names:
+            names.append(name)
+        i = role_end + 1
+    return names
+
+
+def _name_after(lines: list[str], start: int) -> str | None:
+    """The first name within a few non-blank lines after a signature role."""
+    seen = 0
+    for line in lines[start:]:
+        if not line:
+            continue
+        if _is_name(line) and len(line.split()) >= 2:  # a lone word is too often a unit's name
+            return line.rstrip(",")
+        seen += 1
+        if seen > 3 or not (_SKIP_BEFORE_NAME.match(line) or _ROLE.match(line) or len(line) <= 60):
+            return None
+    return None
+
+
+# --------------------------------------------------------------------------
+# official publications (Kamerstukken, Aanhangsel van de Handelingen)
+
+_KST_ID = re.compile(r"^kst-(\d+)((?:-[\w]+)*)-(\d+)$", re.I)
+_AH_ID = re.compile(r"^(ah-(?:tk|ek)-\d{8}-\d+)$", re.I)
+_FOOTER_REF = re.compile(r"vergaderjaar \d{4}\s*[–-]\s*\d{4}, (\d{1,3} \d{3}(?: [\w-]+)?), nr\. (\d+)")
+_NR_LINE = re.compile(r"^Nr\.\s*(\d+)\s+(.+)$")
+_DOSSIER_LINE = re.compile(r"^(\d{1,3} \d{3})(?: ([A-Z][A-Z0-9-]*|\([^)]*\)))?\s+(.+)$")
+_KST_KINDS = [
+    ("MOTIE", "motie"),
+    ("AMENDEMENT", "amendement"),
+    ("BRIEF", "brief"),
+    ("MEMORIE VAN TOELICHTING", "memorie van toelichting"),
+    ("NOTA VAN TOELICHTING", "nota van toelichting"),
+    ("VOORSTEL VAN WET", "wetsvoorstel"),
+    ("GEWIJZIGD VOORSTEL VAN WET", "wetsvoorstel"),
+    ("KONINKLIJKE BOODSCHAP", "koninklijke boodschap"),
+    ("NOTA NAAR AANLEIDING VAN HET VERSLAG", "nota"),
+    ("NOTA VAN WIJZIGING", "nota van wijziging"),
+    ("TWEEDE NOTA VAN WIJZIGING", "nota van wijziging"),
+    ("ADVIES AFDELING ADVISERING RAAD VAN STATE", "advies"),
+    ("VERSLAG", "verslag"),
+    ("LIJST VAN VRAGEN EN ANTWOORDEN", "lijst van vragen en antwoorden"),
+    ("VERSLAG VAN EEN", "verslag"),
+]
+
+
+def _format_dossier(number: str) -> str:
+    """"32545" -> "32 545"."""
+    return f"{number[:-3]} {number[-3:]}" if len(number) > 3 else number
+
+
+def _official_ids(furniture: Furniture) -> tuple[str | None, str | None]:
+    """(kst id, ah id) from the removed footer of an official publication."""
+    kst = ah = None
+    for line in furniture.texts("official"):
+        if not kst and _KST_ID.match(line):
+            kst = line
+        if not ah and _AH_ID.match(line):
+            ah = line.lower()
+    return kst, ah
+
+
+def _kamerstuk_from_kst(kst_id: str) -> str:
+    m = _KST_ID.match(kst_id)
+    assert m is not None
+    middle = " ".join(part for part in m.group(2).split("-") if part)
+    dossier = _format_dossier(m.group(1)) + (f" {middle}" if middle else "")
+    return f"{dossier}, nr. {int(m.group(3))}"
+
+
+def _case_like_document(upper: str, text: str) -> str:
+    """Sentence case for an all-caps heading, using the document's own spelling of each word."""
+    spellings: dict[str, dict[str, int]] = {}
+    for word in re.findall(r"[^\W\d_]+", text):
+        if not word.isupper() or len(word) == 1:
+            spellings.setdefault(word.lower(), {}).setdefault(word, 0)
+            spellings[word.lower()][word] += 1
+    out = []
+    for k, word in enumerate(re.findall(r"\S+", upper)):
+        core = re.sub(r"[^\w’'-]", "", word)
+        forms = spellings.get(core.lower())
+        if forms:
+            best = max(forms.items(), key=lambda kv: kv[1])[0]
+            new = word.replace(core, best)
+        else:
+            new = word.lower()
+        out.append(new[:1].upper() + new[1:] if k == 0 else new)
+    return " ".join(out)
+
+
+def _kst_header(first_page: str) -> tuple[str | None, str | None, str | None, str | None]:
+    """(dossier number, dossier title, document number, document type) from page 1."""
+    lines = [line.strip() for line in first_page.split("\n")][:15]
+    for k, line in enumerate(lines):
+        m = _DOSSIER_LINE.match(line)
+        if not m:
+            continue
+        dossier = m.group(1) + (f" {m.group(2)}" if m.group(2) else "")
+        title = m.group(3)
+        j = k + 1
+        while j < len(lines) and not _NR_LINE.match(lines[j]) and j - k <= 4:
+            title += " " + lines[j]
+            j += 1
+        if j < len(lines) and _NR_LINE.match(lines[j]):
+            nr = _NR_LINE.match(lines[j])
+            assert nr is not None
+            kind = nr.group(2)
+            if j + 1 < len(lines) and lines[j + 1].isupper() and len(lines[j + 1]) < 60:
+                kind += " " + lines[j + 1]  # a wrapped heading
+            kind = re.sub(r"\d+$", "", kind.strip())  # a footnote mark
+            return dossier, title.strip(), nr.group(1), kind
+    return None, None, None, None
+
+
+def _kst_kind(heading: str | None) -> str | None:
+    if not heading:
+        return None
+    upper = heading.upper()
+    best = None
+    for prefix, kind in _KST_KINDS:
+        if upper.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
+            best = (prefix, kind)
+    return best[1] if best else heading.split()[0].lower()
+
+
+_QUESTIONS = re.compile(
+    r"Vragen van (?P<who>.+?) aan (?:de |het )?(?P<to>.+?) over (?P<what>.+?)\s*\(ingezonden (?P<sent>[^)]*)\)",
+    re.S,
+)
+_ANSWER = re.compile(r"(?P<how>Antwoord|Mededeling) van (?P<who>.+?)\(ontvangen (?:\(ontvangen )?(?P<date>[^)]*)\)", re.S)
+_ANSWERER = re.compile(
+    r"(?:Minister(?:-president)?|Staatssecretaris)\s+"
+    rf"((?:[A-ZÀ-Ý][\w’'¸´-]*)(?:[ -](?:[A-ZÀ-Ý][\w’'¸´-]*|{_PARTICLES}))*)\s*\("
+)
+_PARTY = re.compile(r"\s*\((?:allen\s+|beiden\s+)?[^()]{1,40}\)")
+
+
+def _kamervragen(text: str) -> tuple[str | None, str | None, list[str]]:
+    """(title, date answered, answering ministers) of an Aanhangsel document."""
+    flat = " ".join(text.split())
+    title = date = None
+    names: list[str] = []
+    q = _QUESTIONS.search(flat)
+    a = _ANSWER.search(flat)
+    if q:
+        who = _PARTY.sub("", q.group("who")).strip()
+        what = q.group("what").strip()
+        if a and a.group("how") == "Antwoord":
+            title = f"Antwoord op vragen van {who} over {what}"
+        else:
+            title = f"Vragen van {who} over {what}"
+    if a:
+        date = parse_dutch_date(a.group("date"))
+        names = [n.strip() for n in _ANSWERER.findall(a.group("who"))]
+    if not date and q:
+        date = parse_dutch_date(q.group("sent"))
+    return title, date, names
+
+
+def _motie_submitters(text: str) -> list[str]:
+    lines = [line.strip() for line in text.split("\n")]
+    for k, line in enumerate(lines):
+        if line.startswith("en gaat over tot de orde van de dag"):
+            return [x for x in lines[k + 1 : k + 12] if x and _is_name(x)]
+    return []
+
+
+# --------------------------------------------------------------------------
+# detection
+
+
+_PLACE_DATE = re.compile(r"(?:Den Haag|[’'‘`]?s-Gravenhage|Utrecht|Rotterdam|Amsterdam),\s+(\d{1,2}\s+\w+\.?\s+\d{4})")
+_STAMP_DATE = re.compile(r"^(?:Voorgesteld|Ontvangen|Vastgesteld|Gedateerd)\s+(\d{1,2}\s+\w+\s+\d{4})", re.M)
+_KENMERK_LABELS = ("Kenmerk", "Ons kenmerk", "Onze referentie", "Ons nummer", "Referentie")
+_RVS_NUMBER = re.compile(r"^No\.\s*(W\d{2}\.\d{2}\.\d{4,5}/[IVX]+)", re.M)
+_FICHE = re.compile(r"^(Fiche\s+\d+\s*:\s*.+)$", re.M)
+
+
+def _valid_kenmerk(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    if len(value) > 40 or len(value.split()) > 4 or not any(c.isdigit() for c in value):
+        return None
+    if "postbus" in value.lower():
+        return None
+    return value
+
+
+def _first_lines(pages: list[Page], n: int = 12) -> list[str]:
+    for page in pages:
+        lines = [line.strip() for line in page.text.split("\n") if line.strip()]
+        if lines:
+            return lines[:n]
+    return []
+
+
+_SECTION_WORDS = frozenset(
+    """overwegingen besluit inleiding samenvatting aanleiding toelichting inhoud inhoudsopgave
+    bijlage bijlagen voorwoord conclusie conclusies procedure""".split()
+)
+
+
+def _fallback_title(pages: list[Page]) -> str | None:
+    """The first line of the first page with text, when it reads like a title.
+
+    Not a sentence, not a section heading ("Overwegingen"), mostly letters;
+    a title wrapped over two or three lines continues in lower case.
+    """
+    for k, line in enumerate(_first_lines(pages)[:3]):
+        if re.match(r"^(?:Aan de|Aan het|AAN DE|Intern gebruik|No\.|Nr\.)", line):
+            continue
+        letters = sum(c.isalpha() for c in line)
+        if letters < 4 or letters < 0.6 * len(line.replace(" ", "")) or not line[:1].isalnum():
+            return None
+        if line.lower().rstrip(":") in _SECTION_WORDS or _GREETING_OR_SALUTATION.match(line):
+            return None
+        title = line
+        for nxt in _first_lines(pages)[k + 1 : k + 3]:
+            if nxt[:1].islower() and len(title) < 160:
+                title += " " + nxt
+            else:
+                break
+        if title.endswith((".", "?", "!", ";", ",")) or len(title) > 200:
+            return None  # a sentence of the body, not a title
+        return title.rstrip(" :")
+    return None
+
+
+_GREETING_OR_SALUTATION = re.compile(r"^(?:Zeer |Hoog)?(?:[Gg]eachte|Beste|Dear)\b")
+
+
+def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furniture) -> DocumentMeta:
+    """Title, date, kenmerk, Kamerstuk, kind and signatories of a cleaned document.
+
+    `pages` and `furniture` come from assistant.clean.clean_document(raw_pages);
+    `raw_pages` is the text as extracted, for what cleaning removed.
+    """
+    text = "\n".join(p.text for p in pages)
+    first = next((p.text for p in pages if p.text.strip()), "")
+    meta = DocumentMeta()
+
+    # letterhead fields
+    meta.title = furniture.field("Betreft", "Onderwerp")
+    meta.date = parse_dutch_date(furniture.field("Datum") or "")
+    for label in _KENMERK_LABELS:
+        kenmerk = _valid_kenmerk(furniture.field(label))
+        if kenmerk:
+            meta.kenmerk = kenmerk
+            break
+
+    kst, ah = _official_ids(furniture)
+    official = " ".join(furniture.texts("official"))
+    if ah or "Aanhangsel van de Handelingen" in official:
+        meta.kind = "kamervragen"
+        meta.kamerstuk = ah
+        title, date, names = _kamervragen(first)
+        meta.title = meta.title or title
+        meta.date = meta.date or date
+        meta.signatories = names
+    else:
+        dossier, dossier_title, number, heading = _kst_header(first)
+        if kst:
+            meta.kamerstuk = _kamerstuk_from_kst(kst)
+        elif dossier and number:
+            meta.kamerstuk = f"{dossier}, nr. {int(number)}"
+        else:
+            footer = _FOOTER_REF.search(official)
+            if footer:
+                meta.kamerstuk = f"{footer.group(1)}, nr. {int(footer.group(2))}"
+        if heading:
+            meta.kind = _kst_kind(heading)
+            nice = _case_like_document(heading, text)
+            meta.title = meta.title or (f"{dossier_title}; {nice}" if dossier_title else nice)
+
+    if not meta.kind:
+        meta.kind = _guess_kind(meta, pages, furniture)
+    if meta.kind == "bnc-fiche" and not meta.title:
+        fiche = _FICHE.search(first)
+        meta.title = fiche.group(1).strip() if fiche else None
+    rvs = _RVS_NUMBER.search(first)
+    if rvs:
+        meta.kenmerk = meta.kenmerk or rvs.group(1)
+        meta.title = meta.title or f"Advies Afdeling advisering Raad van State {rvs.group(1)}"
+
+    if not meta.date:
+        meta.date = _text_date(pages, first, raw_pages[:1])
+    if not meta.signatories:
+        meta.signatories = _motie_submitters(first) if meta.kind == "motie" else []
+    if not meta.signatories:
+        meta.signatories = _signatories(pages)
+    if not meta.title:
+        meta.title = _fallback_title(pages)
+    return meta
+
+
+def _guess_kind(meta: DocumentMeta, pages: list[Page], furniture: Furniture) -> str | None:
+    head = "\n".join(p.text for p in pages[:3])
+    title = meta.title or ""
+    furn = " ".join(furniture.texts())
+    if _FICHE.search(head) and "Fiche" in head[:400]:
+        return "bnc-fiche"
+    if re.search(r"\bWob\b|Wob-verzoek|Wet openbaarheid van bestuur", title + "\n" + head):
+        return "wob-besluit"
+    if re.search(r"\bWoo\b|Woo-verzoek|Wet open overheid", title + "\n" + head):
+        return "woo-besluit"
+    if _RVS_NUMBER.search(head) or re.search(r"^AAN DE KONING$", furn + "\n" + head, re.M):
+        return "advies"
+    if re.search(r"TER BESLISSING|TER INFORMATIE|Beslisnota", furn + "\n" + head):
+        return "beslisnota"
+    if re.match(r"^\s*Besluit van\b", head):
+        return "besluit"
+    if title.lower().startswith("kabinetsreactie") or re.match(r"^\s*Kabinetsreactie\b", head):
+        return "kabinetsreactie"
+    if re.search(r"^(?:Zeer )?[Gg]eachte (?:voorzitter|Voorzitter)", head, re.M) or re.search(
+        r"[Vv]oorzitter van de (?:Tweede|Eerste) Kamer", furn
+    ):
+        return "brief"
+    if meta.title and re.search(r"\bGeachte\b", head):
+        return "brief"
+    return None
+
+
+def _text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | None:
+    """A date the text states for itself: "Den Haag, 3 maart 2021", "Voorgesteld 6 juli 2021".
+
+    The raw first page is searched too: a "Den Haag, <date>" line inside a
+    letterhead was removed from the cleaned text as furniture.
+    """
+    m = _STAMP_DATE.search(first)
+    if m and parse_dutch_date(m.group(1)):
+        return parse_dutch_date(m.group(1))
+    texts = [first] + [p.text for p in pages[-2:]] + raw_first
+    for t in texts:
+        for m in _PLACE_DATE.finditer(t):
+            iso = parse_dutch_date(m.group(1))
+            if iso:
+                return iso
+    # a cover page whose line is just a date ("13 september 2024")
+    for line in _first_lines(pages, 8):
+        if _DATE.fullmatch(line.strip()):
+            return parse_dutch_date(line)
+    return None
+
+
+# --------------------------------------------------------------------------
+# sidecars
+
+_SIDECAR_FIELDS = {f.name for f in fields(DocumentMeta)}
+_SIDECAR_SUFFIXES = (".meta.json", ".meta.toml")
+
+
+def sidecar_candidates(document: Path) -> list[Path]:
+    """Where a sidecar for `document` may lie: NAME.meta.json/.toml, NAME with or without extension."""
+    names = []
+    for base in (document.stem, document.name):
+        for suffix in _SIDECAR_SUFFIXES:
+            candidate = document.with_name(base + suffix)
+            if candidate not in names:
+                names.append(candidate)
+    return names
+
+
+def find_sidecar(document: Path) -> Path | None:
+    """The sidecar file beside `document`, if any; two at once is an error."""
+    found = [p for p in sidecar_candidates(document) if p.is_file()]
+    if len(found) > 1:
+        raise IngestError(
+            document.name,
+            "has more than one metadata sidecar ("
+            + ", ".join(p.name for p in found)
+            + "); keep one and delete the others",
+        )
+    return found[0] if found else None
+
+
+def load_sidecar(path: Path) -> dict:
+    """Read and check a sidecar file; return the fields it sets (None clears a field).
+
+    Raises IngestError naming the sidecar file for bad JSON/TOML, an unknown
+    field, a wrong type or an invalid date.
+    """
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(name, f"cannot read the metadata sidecar ({exc.strerror or exc})") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(name, "metadata sidecar is not UTF-8 text; save it as UTF-8") from exc
+    if name.endswith(".toml"):
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise IngestError(name, f"is not valid TOML ({exc})") from exc
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise IngestError(name, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
+    if not isinstance(data, dict):
+        raise IngestError(name, "must hold one JSON object / TOML table of fields, e.g. {\"title\": \"...\"}")
+    allowed = ", ".join(sorted(_SIDECAR_FIELDS))
+    out: dict = {}
+    for key, value in data.items():
+        if key not in _SIDECAR_FIELDS:
+            raise IngestError(name, f"unknown field '{key}' (allowed: {allowed})")
+        out[key] = _check_field(name, key, value)
+    return out
+
+
+def _check_field(name: str, key: str, value: object) -> object:
+    if value is None:
+        return [] if key == "signatories" else None
+    if key == "signatories":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise IngestError(name, "field 'signatories' must be a list of names")
+        return [v.strip() for v in value]
+    if key == "date":
+        if isinstance(value, _dt.datetime):
+            value = value.date()
+        if isinstance(value, _dt.date):
+            return value.isoformat()
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise IngestError(name, f"field 'date' must be a date written YYYY-MM-DD, not {value!r}")
+        try:
+            return _dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError as exc:
+            raise IngestError(name, f"field 'date' is not a real date: {value!r}") from exc
+    if not isinstance(value, str) or not value.strip():
+        raise IngestError(name, f"field '{key}' must be a non-empty string, not {value!r}")
+    value = " ".join(value.split())
+    return value.lower() if key == "kind" else value
+
+
+def apply_sidecar(meta: DocumentMeta, overrides: dict) -> DocumentMeta:
+    """`meta` with the sidecar's fields put in."""
+    return replace(meta, **overrides)

