@@ -45,6 +45,11 @@ class Embedder:
         return name
 
     @property
+    def loaded(self) -> bool:
+        """Whether the sentence-transformers model is in memory already."""
+        return self._model is not None
+
+    @property
     def dim(self) -> int:
         m = self.model
         getter = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension

@@ -76,6 +76,7 @@ CREATE TABLE IF NOT EXISTS passages (
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, ordinal);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(stems, tokenize = 'unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_vocab USING fts5vocab(passages_fts, 'row');
 """
 
 
@@ -424,6 +425,22 @@ class Index:
                 return [(int(r[0]), float(r[1])) for r in self._db.execute(sql, args)]
             except sqlite3.OperationalError:
                 return []
+
+    def doc_freqs(self, stems: list[str]) -> tuple[dict[str, int], int]:
+        """How many passages hold each stem, and how many passages there are (for IDF)."""
+        stems = list(dict.fromkeys(stems))
+        out: dict[str, int] = {}
+        with self._lock:
+            n = int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+            for i in range(0, len(stems), 200):
+                part = stems[i : i + 200]
+                q = ",".join("?" * len(part))
+                try:
+                    for term, df in self._db.execute(f"SELECT term, doc FROM passages_vocab WHERE term IN ({q})", part):
+                        out[term] = int(df)
+                except sqlite3.OperationalError:
+                    break
+        return out, n
 
     # -- vectors ------------------------------------------------------------------
     def _all_vectors(self) -> tuple[np.ndarray, np.ndarray]:

@@ -194,7 +194,7 @@ class Searcher:
 
         docs = self._documents()
         found = self.answer_found(top, query, extra)
-        terms = set(lexical.analyze(" ".join([query] + extra)))
+        weights = self.term_weights(query, extra)
         hits: list[Hit] = []
         for rank, c in enumerate(top, 1):
             row = c.row
@@ -209,7 +209,7 @@ class Searcher:
             hit = Hit(rank=rank, score=c.score, passage_id=row.id, text=text, page=row.page, page_end=page_end,
                       section=row.section, footnotes=footnotes, document=doc, weak=not found)
             hit.citation = citation(hit)
-            hit.highlights = self.highlight(text, terms, qvec)
+            hit.highlights = self.highlight(text, weights, qvec)
             hits.append(hit)
         return Answer(query=question, answer_found=found, hits=hits, rewritten_query=query,
                       language=language_of(question))
@@ -273,25 +273,54 @@ class Searcher:
         return bool(best.dense >= DENSE_SURE or (best.dense >= DENSE_MAYBE and coverage >= COVERAGE_MIN))
 
     # -- highlighting --------------------------------------------------------------------------
-    def highlight(self, text: str, terms: set[str], qvec: np.ndarray | None) -> list[tuple[int, int]]:
-        """The sentences of `text` that best match the question, as [start, end) offsets."""
+    def term_weights(self, query: str, extra: list[str]) -> dict[str, float]:
+        """Question words (stemmed, with glossary expansions) weighted by rarity (IDF)."""
+        import math
+
+        stems = lexical.analyze(" ".join([query] + extra))
+        df, n = self.index.doc_freqs(stems)
+        n = max(n, 1)
+        return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in stems}
+
+    def highlight(self, text: str, weights: dict[str, float], qvec: np.ndarray | None = None) -> list[tuple[int, int]]:
+        """The sentences of `text` that best match the question, as [start, end) offsets.
+
+        A sentence scores the IDF of the question words it holds; a word also
+        matches a longer word that shares its first five letters, which catches
+        English-Dutch cognates and compounds (diaspora ~ diasporagemeenschappen,
+        democracy ~ democratie). With no overlap at all, and only when the
+        sentence-transformers model is already loaded, the sentences are embedded.
+        """
         spans = sentence_spans(text)
-        if not spans:
+        if not spans or not weights:
             return []
-        scores = []
-        for a, b in spans:
-            st = set(lexical.analyze(text[a:b]))
-            scores.append(len(st & terms) / (len(terms) or 1))
+        scores = [_overlap(set(lexical.analyze(text[a:b])), weights) for a, b in spans]
         best = max(scores)
-        if best <= 0 and qvec is not None and len(spans) > 1:
-            vecs = self.embedder.embed_passages_quick([text[a:b] for a, b in spans])
-            scores = list(vecs @ qvec)
-            best = max(scores)
-            return [spans[int(np.argmax(scores))]]
         if best <= 0:
+            if qvec is not None and self.embedder.loaded and len(spans) > 1:
+                vecs = self.embedder.embed_passages_quick([text[a:b] for a, b in spans])
+                return [spans[int(np.argmax(vecs @ qvec))]]
             return []
-        chosen = [sp for sp, s in zip(spans, scores) if s >= 0.6 * best and s > 0]
+        chosen = [sp for sp, sc in zip(spans, scores) if sc >= 0.6 * best]
         return chosen[:3]
+
+
+def _cognate(a: str, b: str) -> bool:
+    """Same first six letters, or one word starts the other (both five letters or more)."""
+    if len(b) < 5:
+        return False
+    return a[:6] == b[:6] if min(len(a), len(b)) >= 6 else (b.startswith(a) or a.startswith(b))
+
+
+def _overlap(sentence: set[str], weights: dict[str, float]) -> float:
+    """IDF of the question terms a sentence holds; cognates and compounds count 0.7."""
+    score = 0.0
+    for term, w in weights.items():
+        if term in sentence:
+            score += w
+        elif len(term) >= 5 and any(_cognate(term, s) for s in sentence):
+            score += 0.7 * w
+    return score
 
 
 LEX_WEIGHT = 0.08
