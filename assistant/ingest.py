@@ -119,21 +119,34 @@ def ingest_paths(
     changed = False
     try:
         with index.write_lock():
-            for path in files:
-                source = (sources or {}).get(path) or path.name
-                try:
-                    result = _ingest_one(path, source, index, embedder, settings, show)
-                except IngestError as exc:
-                    result = FileResult(source, "failed", exc.reason)
-                except AssistantError as exc:
-                    result = FileResult(source, "failed", str(exc))
-                except (OSError, ValueError, RuntimeError, MemoryError) as exc:
-                    result = FileResult(source, "failed", f"unexpected error: {exc}")
-                changed |= result.status in ("added", "replaced")
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix_str(source[:30])
-                report(result)
+            # the next file is read and chunked (PDF parsing runs in a helper process) while
+            # this one is embedded, so the model is kept busy
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                def start(i: int):
+                    if i >= len(files):
+                        return None
+                    src = (sources or {}).get(files[i]) or files[i].name
+                    return src, pool.submit(_prepare_one, files[i], src, index, settings)
+
+                nxt = start(0)
+                for i in range(len(files)):
+                    source, fut = nxt
+                    nxt = start(i + 1)
+                    try:
+                        result = _finish_one(fut.result(), source, index, embedder, show)
+                    except IngestError as exc:
+                        result = FileResult(source, "failed", exc.reason)
+                    except AssistantError as exc:
+                        result = FileResult(source, "failed", str(exc))
+                    except (OSError, ValueError, RuntimeError, MemoryError) as exc:
+                        result = FileResult(source, "failed", f"unexpected error: {exc}")
+                    changed |= result.status in ("added", "replaced")
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix_str(source[:30])
+                    report(result)
             if changed:
                 index.save_vectors()
     finally:
@@ -142,8 +155,8 @@ def ingest_paths(
     return results
 
 
-def _ingest_one(path: Path, source: str, index: Index, embedder: Embedder, settings: Settings,
-                show: bool) -> FileResult:
+def _prepare_one(path: Path, source: str, index: Index, settings: Settings):
+    """Read, hash, and (unless unchanged) load and chunk one file. Runs ahead of embedding."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -151,10 +164,17 @@ def _ingest_one(path: Path, source: str, index: Index, embedder: Embedder, setti
     key = content_key(data, path)
     existing = index.document_by_source(source)
     if existing is not None and existing.sha256 == key:
-        return FileResult(source, "unchanged", doc_id=existing.id, passages=existing.passages,
-                          pages=existing.pages)
+        return FileResult(source, "unchanged", doc_id=existing.id, passages=existing.passages, pages=existing.pages)
     doc, passages, data = prepare(path, settings, source)
     doc.sha256 = key
+    return doc, passages, data
+
+
+def _finish_one(prepared, source: str, index: Index, embedder: Embedder, show: bool) -> FileResult:
+    """Embed and store one prepared file (or pass an 'unchanged' result through)."""
+    if isinstance(prepared, FileResult):
+        return prepared
+    doc, passages, data = prepared
     texts = [embedding_text(doc, p) for p in passages]
     bar = None
     if show and len(texts) > 32:
