@@ -18,9 +18,11 @@ character of it that it could interpret.
 
 Importing this module starts nothing and imports neither gradio nor uvicorn.
 """
+# No `from __future__ import annotations` here: FastAPI reads the route functions' annotations
+# (`request: Request`, imported inside create_app) at runtime, and strings would not resolve.
 import base64
 import binascii
-import html
+import contextlib
 import json
 import os
 import re
@@ -45,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .types import Answer, Hit
 
 MAX_K = 50
+CHAT_CONCURRENCY = 8  # questions answered at once in the chat
 MAX_FILES_PER_REQUEST = 50
 REQUEST_FILE_FACTOR = 4  # a request may carry this many files of the largest size
 DOC_SUFFIXES = (".pdf", ".txt", ".md")
@@ -188,7 +191,9 @@ def safe_filename(name: str, default: str = "document") -> str:
     """A file name that is safe to write anywhere: no folders, no control or odd characters.
 
     '../../x.pdf' -> 'x.pdf'; 'C:\\temp\\brief.pdf' -> 'brief.pdf'; '\\u202eevil.pdf' -> 'evil.pdf'.
-    Letters with accents are kept (NFC); anything else outside [word . - ( ) space] becomes '_'.
+    NFKC-normalised; letters with accents are kept; white space becomes one space; control and
+    format characters (RTL overrides, zero-width spaces) are dropped; anything else outside
+    [letters digits _ . - ( ) space] becomes '_'. Never empty, at most 120 characters.
     """
     name = str(name or "").replace("\\", "/").split("/")[-1]
     name = unicodedata.normalize("NFKC", name)
@@ -447,11 +452,11 @@ def _text_html(text: str, spans: list | None = None) -> str:
 
 
 LABELS = {
-    "en": {"copy": "Copy citation", "copied": "Copied", "open_pdf": "Open the PDF at p. {page}",
+    "en": {"copy": "Copy citation", "open_pdf": "Open the PDF at p. {page}",
            "open_text": "Open the text file", "context": "Read the text around this passage",
            "before": "Before", "after": "After", "weak": "weak match", "notes": "Footnotes",
            "none": "No passages found.", "searched": "Searched for", "error": "Could not answer"},
-    "nl": {"copy": "Kopieer bronvermelding", "copied": "Gekopieerd", "open_pdf": "Open de PDF op p. {page}",
+    "nl": {"copy": "Kopieer bronvermelding", "open_pdf": "Open de PDF op p. {page}",
            "open_text": "Open het tekstbestand", "context": "Lees de tekst rond deze passage",
            "before": "Ervoor", "after": "Erna", "weak": "zwakke overeenkomst", "notes": "Voetnoten",
            "none": "Geen passages gevonden.", "searched": "Gezocht naar", "error": "Geen antwoord mogelijk"},
@@ -495,7 +500,7 @@ def render_hit(assistant: "Assistant | None", hit: "Hit", lang: str, media_types
     L = LABELS.get(lang, LABELS["en"])
     doc = hit.document
     weak = hit.weak
-    parts = [f'<li class="pla-hit{" pla-weak" if weak else ""}" data-rank="{int(hit.rank)}">']
+    parts = [f'<li class="pla-hit{" pla-weak" if weak else ""}">']
     if weak:
         parts.append(f'<span class="pla-weak-tag">{esc(L["weak"])}</span>')
     parts.append(f'<blockquote class="pla-quote" lang="nl">{_text_html(hit.text, hit.highlights)}</blockquote>')
@@ -540,7 +545,7 @@ def render_answer(answer: "Answer", assistant: "Assistant | None" = None) -> str
                 except Exception:
                     stored = None
                 media_types[h.document.id] = stored[1] if stored else ""
-    parts = [f'<div class="pla-answer" data-found="{"true" if answer.answer_found else "false"}">']
+    parts = [f'<div class="pla-answer {"pla-found" if answer.answer_found else "pla-notfound"}">']
     if answer.rewritten_query and answer.rewritten_query != answer.query:
         parts.append(f'<p class="pla-rewritten">{esc(L["searched"])}: {esc(answer.rewritten_query)}</p>')
     if not answer.answer_found:
@@ -734,6 +739,10 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
     async def _api_error(request: Request, exc: ApiError):
         return JSONResponse(exc.body(), status_code=exc.status)
 
+    @app.exception_handler(AssistantError)
+    async def _assistant_error(request: Request, exc: AssistantError):
+        return JSONResponse({"error": str(exc)}, status_code=503)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         errs = exc.errors()
@@ -772,12 +781,13 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, f"the request body is not valid JSON ({exc})") from None
         kwargs = await run_in_threadpool(validate_ask, body, _known_ids)
-        try:
-            answer = await run_in_threadpool(lambda: assistant.ask(**kwargs))
-        except AssistantError as exc:
-            raise ApiError(503, str(exc)) from None
+        answer = await run_in_threadpool(lambda: assistant.ask(**kwargs))
         out = answer.to_json()
         out["language"] = answer.language
+        if not answer.answer_found:
+            from .present import NO_ANSWER
+
+            out["message"] = NO_ANSWER.get(answer.language, NO_ANSWER["en"])
         return out
 
     @app.get("/api/documents")
@@ -950,8 +960,6 @@ def build_blocks(assistant: "Assistant"):
     """The chat and corpus tabs. Handlers are plain functions of their inputs."""
     import gradio as gr
 
-    from .present import NO_ANSWER  # noqa: F401  (used through render_answer)
-
     def docs_now():
         try:
             return assistant.documents()
@@ -980,10 +988,13 @@ def build_blocks(assistant: "Assistant"):
         hist.append(question)
         return "", chat, hist
 
-    def refresh():
+    def refresh(selected=None):
+        """The table, both document pickers and the summary, as the index is now."""
         docs = docs_now()
         choices = _doc_choices(docs)
-        return (gr.update(value=_doc_rows(docs)), gr.update(choices=choices),
+        ids = {d.id for d in docs}
+        kept = [v for v in (selected or []) if v in ids]  # a removed document leaves the chat's filter
+        return (gr.update(value=_doc_rows(docs)), gr.update(choices=choices, value=kept),
                 gr.update(choices=choices, value=[]), _corpus_summary(docs))
 
     def upload(files, progress=gr.Progress()):
@@ -993,6 +1004,7 @@ def build_blocks(assistant: "Assistant"):
             yield "Choose one or more PDF, .txt or .md files first."
             return
         items = [Upload.from_path(Path(p).name, Path(p)) for p in paths]
+        temp_copies = [Path(p) for p in paths]
         lines: list[str] = []
         done = threading.Event()
         box: dict = {}
@@ -1008,6 +1020,9 @@ def build_blocks(assistant: "Assistant"):
             except Exception as exc:  # report, never hang the progress loop
                 box["error"] = exc
             finally:
+                for p in temp_copies:  # Gradio's copy of the upload; the index keeps its own
+                    with contextlib.suppress(OSError):
+                        p.unlink()
                 done.set()
 
         threading.Thread(target=work, name="ingest-upload", daemon=True).start()
@@ -1037,7 +1052,8 @@ def build_blocks(assistant: "Assistant"):
         return "\n".join(out)
 
     initial = docs_now()
-    with gr.Blocks(title="Policy-letter assistant", analytics_enabled=False) as demo:
+    # files uploaded through the chat are removed after ingest; anything left behind goes after a day
+    with gr.Blocks(title="Policy-letter assistant", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         gr.Markdown("## Policy-letter assistant\nAsk in English or Dutch; the answer is the exact Dutch passages, "
                     "each with its citation.")
         hist = gr.State([])
@@ -1045,7 +1061,7 @@ def build_blocks(assistant: "Assistant"):
             with gr.Row():
                 with gr.Column(scale=4):
                     chatbot = gr.Chatbot(
-                        elem_id="chatbot", label="Answers", height=620, sanitize_html=True,
+                        elem_id="chatbot", label="Answers", height="72vh", min_height=420, sanitize_html=True,
                         render_markdown=True, latex_delimiters=[], feedback_options=None,
                         allow_file_downloads=False, buttons=[], group_consecutive_messages=False,
                         placeholder="Ask about the indexed letters, e.g. *what did the cabinet say about CSDDD?*",
@@ -1084,15 +1100,18 @@ def build_blocks(assistant: "Assistant"):
                     removed = gr.Textbox(label="Removed", lines=2, interactive=False, elem_id="remove-results")
 
         ask_inputs = [question, chatbot, hist, doc_filter, date_from, date_to, k]
-        question.submit(respond, ask_inputs, [question, chatbot, hist], api_name="ask_chat")
-        ask_btn.click(respond, ask_inputs, [question, chatbot, hist], api_name=False)
+        # questions from several users run side by side (reads are safe during an ingest)
+        question.submit(respond, ask_inputs, [question, chatbot, hist], api_name="ask_chat",
+                        concurrency_limit=CHAT_CONCURRENCY, concurrency_id="ask")
+        ask_btn.click(respond, ask_inputs, [question, chatbot, hist], api_name=False,
+                      concurrency_limit=CHAT_CONCURRENCY, concurrency_id="ask")
         clear_btn.click(lambda: ([], []), None, [chatbot, hist], api_name=False)
         refresh_out = [table, doc_filter, remove_dd, summary]
         add_btn.click(upload, [files], [results], api_name=False, concurrency_limit=1).then(
-            refresh, None, refresh_out, api_name=False).then(lambda: None, None, [files], api_name=False)
+            refresh, [doc_filter], refresh_out, api_name=False).then(lambda: None, None, [files], api_name=False)
         remove_btn.click(remove, [remove_dd], [removed], api_name=False, concurrency_limit=1).then(
-            refresh, None, refresh_out, api_name=False)
-        demo.load(refresh, None, refresh_out, api_name=False)
+            refresh, [doc_filter], refresh_out, api_name=False)
+        demo.load(refresh, [doc_filter], refresh_out, api_name=False)
     return demo
 
 
@@ -1106,16 +1125,37 @@ def _corpus_summary(docs) -> str:
 # serving
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise AssistantError when host:port cannot be listened on."""
+    import socket
+
+    if not 0 < int(port) < 65536:
+        raise AssistantError(f"port {port} is not a TCP port (1-65535)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise AssistantError(f"cannot listen on {host!r}: {exc.strerror}; use an address of this machine") from exc
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(addr)
+        except OSError as exc:
+            raise AssistantError(f"cannot listen on {host}:{port} ({exc.strerror}); is another server running "
+                                 f"there? Choose another port with --port") from exc
+
+
 def serve(settings: "Settings", host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> int:
     """Build the index when it is missing, warm the model, then serve chat and API in one process."""
     from .core import Assistant
 
     t0 = time.perf_counter()
     creds = parse_auth(auth if auth else os.environ.get("ASSISTANT_AUTH"))
+    check_port(host, port)  # before minutes of index building, not after
     assistant = Assistant(settings)
     assistant.ensure_index(log=lambda s: print(s, flush=True))
     docs = assistant.documents()
-    print(f"Index {settings.index_dir}/: {len(docs)} documents, {sum(d.passages for d in docs)} passages.", flush=True)
+    print(f"Index {settings.index_dir}/: {_corpus_summary(docs)}", flush=True)
     try:
         assistant.ask("warm-up")  # load the model and the vectors before the first user waits for them
     except AssistantError:
