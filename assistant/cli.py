@@ -24,7 +24,7 @@ def _settings(args):
     from .config import Settings
 
     return Settings.from_env(index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
-                             corpus_dir=getattr(args, "corpus", None))
+                             corpus_dir=getattr(args, "corpus", None), ocr=getattr(args, "ocr", None))
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="add PDF/text files or folders to the index")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.add_argument("--ocr", action="store_true", default=None,
+                   help="read scanned PDFs with tesseract (Dutch) when it is installed (or $ASSISTANT_OCR=1)")
     _common(p)
 
     p = sub.add_parser("ask", help="answer a question with cited passages ('-' reads questions from stdin)")

@@ -37,6 +37,7 @@ class Settings:
     # limits for input files
     max_file_mb: float = field(default=100.0, metadata={"help": "largest file accepted"})
     max_pages: int = field(default=2000, metadata={"help": "most pages accepted in one PDF"})
+    ocr: bool = field(default=False, metadata={"help": "OCR scanned PDFs with tesseract (nld) when installed"})
     parse_timeout_s: float = field(default=120.0, metadata={"help": "longest time spent reading one file"})
     # answering
     k: int = field(default=5, metadata={"help": "passages per answer"})
@@ -68,4 +69,6 @@ def _coerce(type_name, raw: str):
         return int(raw)
     if t.startswith("float"):
         return float(raw)
+    if t.startswith("bool"):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     return raw

@@ -136,6 +136,10 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
     if _looks_like_pdf(data):
         raw_pages = _extract_pdf(data, source, settings)
         media_type = MEDIA_TYPES[".pdf"]
+        if settings.ocr and _is_scan(raw_pages):
+            from .ocr import ocr_pdf
+
+            raw_pages = ocr_pdf(data, source, settings.max_pages, settings.parse_timeout_s)
         _check_pdf_text(raw_pages, source)
     elif suffix == ".pdf":
         raise IngestError(
@@ -258,6 +262,11 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(parts)
 
 
+def _is_scan(raw_pages: list[str]) -> bool:
+    """No page holds text: a scan without a text layer."""
+    return all(sum(not c.isspace() for c in page) < 10 for page in raw_pages)
+
+
 def _check_pdf_text(raw_pages: list[str], source: str) -> None:
     """Refuse a scan without text and a document that is largely garbled.
 
@@ -267,11 +276,17 @@ def _check_pdf_text(raw_pages: list[str], source: str) -> None:
     """
     if not raw_pages:
         raise IngestError(source, "has no pages")
-    if all(sum(not c.isspace() for c in page) < 10 for page in raw_pages):
+    if _is_scan(raw_pages):
+        from .ocr import available
+
+        hint = ("ingest it again with --ocr (tesseract with Dutch is installed here), or run OCR yourself, e.g. "
+                "`ocrmypdf -l nld in.pdf out.pdf`, and add the result" if available() else
+                "run OCR first, e.g. `ocrmypdf -l nld in.pdf out.pdf`, and add the result (or install "
+                "poppler-utils, tesseract-ocr and tesseract-ocr-nld and ingest with --ocr)")
         raise IngestError(
             source,
             f"has no text layer ({len(raw_pages)} page{'s' if len(raw_pages) != 1 else ''} of images: "
-            "a scan); run OCR first, e.g. `ocrmypdf -l nld in.pdf out.pdf`, and add the result",
+            f"a scan); {hint}",
         )
     bad = garbled_pages(raw_pages)
     text_pages = [i for i, page in enumerate(raw_pages, start=1) if sum(not c.isspace() for c in page) >= 20]
