@@ -82,6 +82,16 @@ class Assistant:
                 if self._index is None:
                     self._index = open_index(self.settings, self.embedder, create=True)
                 index = self._index
+            built = index.meta().get("chunking") or {}
+            wanted = {"min_words": self.settings.chunk_min_words, "max_words": self.settings.chunk_max_words}
+            if built and built != wanted and index.count():
+                from .types import IndexMismatchError
+
+                raise IndexMismatchError(
+                    f"{self.settings.index_dir}/ was chunked with {built}, the settings ask for {wanted}; "
+                    f"passages of both kinds would be mixed. Use the index's settings, or run "
+                    f"`assistant rebuild --index {self.settings.index_dir}` to re-chunk every document."
+                )
             return ingest_paths(paths, index, self.embedder, self.settings, on_result=on_result,
                                 progress=progress, sources=sources)
 

@@ -101,10 +101,20 @@ def ingest_paths(
         if on_result:
             on_result(r)
 
-    files: list[Path] = []
+    from .load import is_archive, iter_archive
+
+    files: list = []  # paths, and (source, text) records of JSON-lines archives
     for p in paths:
         try:
-            files.extend(find_documents([Path(p)]))
+            for f in find_documents([Path(p)]):
+                if is_archive(f):
+                    for source, text in iter_archive(f):
+                        if isinstance(text, IngestError):
+                            report(FileResult(source, "failed", text.reason))
+                        else:
+                            files.append((source, text))
+                else:
+                    files.append(f)
         except IngestError as exc:
             report(FileResult(exc.source, "failed", exc.reason))
         except AssistantError as exc:
@@ -113,9 +123,9 @@ def ingest_paths(
     show = progress if progress is not None else sys.stderr.isatty()
     bar = None
     if show and len(files) > 1:
-        from tqdm import tqdm
+        from tqdm import tqdm  # shows the time left
 
-        bar = tqdm(total=len(files), unit="file", desc="ingest", file=sys.stderr)
+        bar = tqdm(total=len(files), unit="doc", desc="ingest", file=sys.stderr)
     changed = False
     try:
         with index.write_lock():
@@ -127,6 +137,9 @@ def ingest_paths(
                 def start(i: int):
                     if i >= len(files):
                         return None
+                    if isinstance(files[i], tuple):
+                        src, text = files[i]
+                        return src, pool.submit(_prepare_record, src, text, index, settings)
                     src = (sources or {}).get(files[i]) or files[i].name
                     return src, pool.submit(_prepare_one, files[i], src, index, settings)
 
@@ -168,6 +181,22 @@ def _prepare_one(path: Path, source: str, index: Index, settings: Settings):
     doc, passages, data = prepare(path, settings, source)
     doc.sha256 = key
     return doc, passages, data
+
+
+def _prepare_record(source: str, text: str, index: Index, settings: Settings):
+    """Like _prepare_one, for a document that is a line of a JSON-lines archive."""
+    from .load import load_text_record
+
+    key = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+    existing = index.document_by_source(source)
+    if existing is not None and existing.sha256 == key:
+        return FileResult(source, "unchanged", doc_id=existing.id, passages=existing.passages, pages=existing.pages)
+    doc = load_text_record(source, text)
+    doc.sha256 = key
+    passages = chunk_pages(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
+    if not passages:
+        raise IngestError(source, "no text to index after cleaning")
+    return doc, passages, None
 
 
 def _finish_one(prepared, source: str, index: Index, embedder: Embedder, show: bool) -> FileResult:

@@ -52,6 +52,54 @@ PDF_MEMORY_LIMIT = 2 * 1024**3  # bytes of address space for the PDF helper proc
 # finding files
 
 
+ARCHIVE_SUFFIXES = (".jsonl", ".jsonl.gz")
+
+
+def is_archive(path: Path) -> bool:
+    """A JSON-lines archive (one document per line, e.g. the Staten-Generaal scale corpus)."""
+    return path.name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def iter_archive(path: Path):
+    """(source, text) per line of a JSON-lines archive: {"Content"|"text": ..., "URL"|"id"|"source": ...}.
+
+    Lines that are not JSON objects with text are reported as IngestError items
+    instead of stopping the archive."""
+    import gzip
+    import json
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                src = f"{path.name}#{n}"
+                try:
+                    d = json.loads(line)
+                    text = d.get("Content") or d.get("content") or d.get("text") or ""
+                    name = str(d.get("URL") or d.get("url") or d.get("id") or d.get("source") or "").rstrip("/")
+                except (ValueError, AttributeError):
+                    yield src, IngestError(src, "line is not a JSON object; expected {\"Content\": ..., \"URL\": ...}")
+                    continue
+                if name:
+                    src = f"{path.name}#{name.rsplit('/', 1)[-1][:80]}"
+                yield src, text if isinstance(text, str) else ""
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        yield path.name, IngestError(path.name, f"cannot read the archive ({exc})")
+
+
+def load_text_record(source: str, text: str) -> LoadedDocument:
+    """A document given as plain text (a line of a JSON-lines archive)."""
+    if not text.strip():
+        raise IngestError(source, "contains no text")
+    raw_pages = text.split("\f")
+    cleaned = clean_document(raw_pages)
+    meta = detect_metadata(cleaned.pages, raw_pages, cleaned.furniture)
+    return LoadedDocument(source=source, path="", sha256=hashlib.sha256(text.encode()).hexdigest(),
+                          pages=cleaned.pages, meta=meta, media_type="text/plain")
+
+
 def _is_sidecar(path: Path) -> bool:
     return path.name.lower().endswith(SIDECAR_SUFFIXES)
 
@@ -90,6 +138,8 @@ def find_documents(paths: list[Path]) -> list[Path]:
                 path.name,
                 "is a metadata sidecar, not a document; name the document it belongs to instead",
             )
+        elif is_archive(path):
+            add(path)
         elif path.suffix.lower() not in MEDIA_TYPES:
             raise IngestError(
                 path.name,

@@ -159,3 +159,26 @@ def test_real_pdf_page_numbers(seed_assistant):
     pages = {(r.page, r.page_end) for r in rows.values() if r.doc_id == r_doc and "tilhulp" in r.text}
     assert pages == {(5, 5)}, pages
     assert hit.page <= 5 <= hit.page_end and "5" in hit.citation
+
+
+def test_jsonl_archive_ingests_each_line_and_resumes(seed_assistant, tmp_path):
+    import gzip
+    import json
+
+    archive = tmp_path / "archief.jsonl.gz"
+    records = [
+        {"URL": "https://example.org/doc/1", "Content": "De Kamer besprak de aanleg van een spoorlijn naar Groningen. "
+                                                         "De minister noemde de kosten te hoog voor dit jaar."},
+        {"URL": "https://example.org/doc/2", "Content": "Het onderwijs aan dove kinderen wordt door het Rijk bekostigd."},
+    ]
+    with gzip.open(archive, "wt", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r) + "\n")
+        fh.write("dit is geen json\n")
+    results = seed_assistant.ingest([archive])
+    assert [r.status for r in results] == ["failed", "added", "added"]
+    assert "archief.jsonl.gz#3" in results[0].source
+    again = seed_assistant.ingest([archive])
+    assert [r.status for r in again] == ["failed", "unchanged", "unchanged"]
+    answer = seed_assistant.ask("onderwijs aan dove kinderen")
+    assert answer.hits[0].document.source == "archief.jsonl.gz#2"
