@@ -64,36 +64,43 @@ def is_hit(question: Question, text: str, source: str) -> bool:
 @dataclass
 class ModeResult:
     mode: str
-    groups: dict = field(default_factory=dict)  # lang -> {"n", "hit1", "hitk", "mrr"}
+    k: int = 5
+    groups: dict = field(default_factory=dict)  # lang -> {"n", "hit@1", "hit@k", "mrr"}
     noanswer: dict = field(default_factory=dict)
     misses: list = field(default_factory=list)
     ms_per_query: float = 0.0
 
 
 def evaluate_questions(searcher, questions: list[Question], k: int) -> ModeResult:
-    res = ModeResult(searcher.mode)
+    """Rank of the first returned passage that answers each answerable question
+    (hit@1, hit@k, MRR with ranks beyond k counting 0, per language and overall)
+    and the no-answer decision: precision and recall of "no answer found" on the
+    unanswerable questions."""
+    res = ModeResult(searcher.mode, k)
     per: dict[str, list[tuple[int, int, float]]] = {}
-    tp = fp = fn = wrongly_refused = 0
+    said_no = said_no_right = unanswerable = answerable = 0
     times = []
     for q in questions:
         t0 = time.perf_counter()
         ans = searcher.search(q.q, k=k)
         times.append((time.perf_counter() - t0) * 1000)
-        if q.unanswerable:
-            if not ans.answer_found:
-                tp += 1
-            else:
-                fn += 1
-            continue
         if not ans.answer_found:
-            fp += 1
-            wrongly_refused += 1
+            said_no += 1
+        if q.unanswerable:
+            unanswerable += 1
+            if not ans.answer_found:
+                said_no_right += 1
+            else:
+                res.misses.append({"q": q.q, "lang": q.lang, "rank": None, "unanswerable": True,
+                                   "top": ans.hits[0].citation if ans.hits else None})
+            continue
+        answerable += 1
         rank = next((h.rank for h in ans.hits if is_hit(q, h.text, h.document.source)), None)
         row = (1 if rank == 1 else 0, 1 if rank else 0, 1.0 / rank if rank else 0.0)
         per.setdefault(q.lang, []).append(row)
         per.setdefault("all", []).append(row)
-        if rank != 1:
-            res.misses.append({"q": q.q, "lang": q.lang, "rank": rank,
+        if rank != 1 or not ans.answer_found:
+            res.misses.append({"q": q.q, "lang": q.lang, "rank": rank, "answer_found": ans.answer_found,
                                "top": ans.hits[0].citation if ans.hits else None})
     for lang, rows in per.items():
         res.groups[lang] = {
@@ -102,12 +109,15 @@ def evaluate_questions(searcher, questions: list[Question], k: int) -> ModeResul
             f"hit@{k}": round(sum(r[1] for r in rows) / len(rows), 3),
             "mrr": round(sum(r[2] for r in rows) / len(rows), 3),
         }
-    n_unans = tp + fn
     res.noanswer = {
-        "unanswerable": n_unans,
-        "precision": round(tp / (tp + fp), 3) if tp + fp else None,
-        "recall": round(tp / n_unans, 3) if n_unans else None,
-        "answerable_refused": wrongly_refused,
+        "unanswerable": unanswerable,
+        "answerable": answerable,
+        # of the questions reported as unanswered, the share that really are unanswerable
+        "precision": round(said_no_right / said_no, 3) if said_no else None,
+        # of the unanswerable questions, the share reported as unanswered
+        "recall": round(said_no_right / unanswerable, 3) if unanswerable else None,
+        "unanswerable_answered": unanswerable - said_no_right,
+        "answerable_refused": said_no - said_no_right,
     }
     res.ms_per_query = round(statistics.median(times), 1) if times else 0.0
     return res
@@ -123,51 +133,79 @@ def _searchers(assistant, modes: list[str]):
         yield Searcher(base.index, base.embedder, glossary=base.glossary, mode=m)
 
 
-def run_eval(settings: Settings, path: Path, k: int = 5, as_json: bool = False, modes: list[str] | None = None) -> int:
+def format_results(results: list[ModeResult], title: str) -> str:
+    """The eval table: one row per mode and language, then the no-answer decision, then the misses."""
+    k = results[0].k if results else 5
+    out = [title, f"{'mode':8} {'lang':4} {'n':>3} {'hit@1':>6} {'hit@' + str(k):>6} {'MRR':>6} {'ms/q':>7}"]
+    for r in results:
+        for lang in sorted(r.groups, key=lambda x: (x == "all", x)):
+            g = r.groups[lang]
+            ms = f"{r.ms_per_query:7.1f}" if lang == "all" else ""
+            out.append(f"{r.mode:8} {lang:4} {g['n']:3d} {g['hit@1']:6.3f} {g[f'hit@{k}']:6.3f} {g['mrr']:6.3f} {ms}")
+    if any(r.noanswer.get("unanswerable") for r in results) or any(r.noanswer.get("answerable_refused")
+                                                                     for r in results):
+        out.append("")
+        out.append('no-answer decision ("no answer found" on unanswerable questions):')
+        out.append(f"{'mode':8} {'precision':>9} {'recall':>6}  unanswerable answered  answerable refused")
+        for r in results:
+            na = r.noanswer
+            p = "-" if na["precision"] is None else f"{na['precision']:.3f}"
+            rc = "-" if na["recall"] is None else f"{na['recall']:.3f}"
+            out.append(f"{r.mode:8} {p:>9} {rc:>6}  {na['unanswerable_answered']:>4} of {na['unanswerable']:<4}"
+                       f"           {na['answerable_refused']:>4} of {na['answerable']}")
+    if results and results[0].misses:
+        best = results[0]
+        out.append("")
+        out.append(f"misses ({best.mode}; rank of the first passage that answers, None = not in the top {k}):")
+        for m in best.misses:
+            if m.get("unanswerable"):
+                what = "unanswerable, but reported as answered"
+            else:
+                what = f"rank {m['rank']}" + ("" if m.get("answer_found", True) else ", reported as unanswered")
+            out.append(f"  [{m['lang']}] {what}: {m['q']}\n        top: {m['top']}")
+    return "\n".join(out)
+
+
+def run_eval(settings: Settings, path: Path, k: int = 5, as_json: bool = False, modes: list[str] | None = None,
+             embedder=None) -> int:
+    """Print the eval tables for a question file; `embedder` reuses a loaded model."""
     from .core import Assistant
 
     modes = modes or ["hybrid", "dense", "lexical"]
-    if not Path(path).exists():
+    path = Path(path)
+    if not path.exists():
         raise AssistantError(f"{path}: no such file")
     if str(path).lower().endswith(".csv"):
-        report = eval_pairs_csv(settings, Path(path), modes)
-        if as_json:
-            print(json.dumps(report, indent=1))
-        else:
-            print(f"{path.name}: {report['questions']} questions, {report['passages']} passages")
-            print(f"{'mode':8} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6} {'ms/q':>6}")
-            for m, r in report["modes"].items():
-                print(f"{m:8} {r['recall@1']:6.3f} {r['recall@5']:6.3f} {r['recall@10']:6.3f} {r['mrr']:6.3f} "
-                      f"{r['ms_per_query']:6.1f}")
+        report = eval_pairs_csv(settings, path, modes, embedder=embedder)
+        print(json.dumps(report, indent=1) if as_json else format_pairs_report(report, path.name))
         return 0
 
-    questions = read_jsonl(Path(path))
-    assistant = Assistant(settings)
+    questions = read_jsonl(path)
+    assistant = Assistant(settings, embedder=embedder)
     assistant.ensure_index()
     results = [evaluate_questions(s, questions, k) for s in _searchers(assistant, modes)]
     if as_json:
         print(json.dumps({r.mode: {"groups": r.groups, "no_answer": r.noanswer, "misses": r.misses,
                                    "ms_per_query": r.ms_per_query} for r in results}, ensure_ascii=False, indent=1))
         return 0
-    print(f"{path.name}: {len(questions)} questions, k={k}, index {settings.index_dir}/")
-    print(f"{'mode':8} {'lang':4} {'n':>3} {'hit@1':>6} {'hit@' + str(k):>6} {'MRR':>6}")
-    for r in results:
-        for lang in sorted(r.groups, key=lambda x: (x == "all", x)):
-            g = r.groups[lang]
-            print(f"{r.mode:8} {lang:4} {g['n']:3d} {g['hit@1']:6.3f} {g[f'hit@{k}']:6.3f} {g['mrr']:6.3f}")
-        na = r.noanswer
-        print(f"{r.mode:8} no-answer: {na['unanswerable']} unanswerable, precision {na['precision']}, "
-              f"recall {na['recall']}, answerable reported as unanswered: {na['answerable_refused']}; "
-              f"median {r.ms_per_query} ms/question")
-    best = results[0]
-    if best.misses:
-        print(f"\nmisses ({best.mode}, rank of the first passage that answers; None = not in the top {k}):")
-        for m in best.misses:
-            print(f"  [{m['lang']}] rank {m['rank']}: {m['q']}\n        top: {m['top']}")
+    n_un = sum(q.unanswerable for q in questions)
+    langs = ", ".join(f"{lang} {n}" for lang, n in sorted(
+        {q.lang: sum(1 for x in questions if x.lang == q.lang and not x.unanswerable) for q in questions}.items()))
+    print(format_results(results, f"{path.name}: {len(questions)} questions ({len(questions) - n_un} answerable: "
+                                  f"{langs}; {n_un} unanswerable), k={k}, index {settings.index_dir}/"))
     return 0
 
 
-def eval_pairs_csv(settings: Settings, path: Path, modes: list[str]) -> dict:
+def format_pairs_report(report: dict, name: str) -> str:
+    out = [f"{name}: {report['questions']} questions, {report['passages']} passages (answers and distractors)",
+           f"{'mode':8} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6} {'ms/q':>7}"]
+    for m, r in report["modes"].items():
+        out.append(f"{m:8} {r['recall@1']:6.3f} {r['recall@5']:6.3f} {r['recall@10']:6.3f} {r['mrr']:6.3f} "
+                   f"{r['ms_per_query']:7.1f}")
+    return "\n".join(out)
+
+
+def eval_pairs_csv(settings: Settings, path: Path, modes: list[str], embedder=None) -> dict:
     """Kamervragen: index answers and distractors, ask each question, rank its own answer."""
     from .core import Assistant
     from .search import Searcher
@@ -179,7 +217,7 @@ def eval_pairs_csv(settings: Settings, path: Path, modes: list[str]) -> dict:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     idx_dir = Path(settings.cache_dir) / "eval" / f"{path.stem}-{digest}-{_slug(settings.model)}"
     s2 = type(settings)(**{**settings.__dict__, "index_dir": idx_dir})
-    assistant = Assistant(s2)
+    assistant = Assistant(s2, embedder=embedder)
     texts: list[tuple[str, str]] = []  # (key, text)
     for i, r in enumerate(rows):
         texts.append((f"a{i}", r["answer"]))

@@ -24,7 +24,9 @@ three characters starting with a capital, such as ``UN``, ``AI``, ``EZ``,
 ``OM``, ``Woo`` - match case-sensitively, so ``un`` or ``om`` in a sentence
 does not expand. Longer phrases win over the
 words inside them ("European Court of Human Rights" is the court, not also
-"human rights"). Between the words of a phrase the query may have spaces,
+"human rights"), except an acronym typed in capitals inside a longer phrase:
+it names a concept of its own and expands too ("anti-SLAPP directive" also
+brings in the SLAPP concept, "OECD guidelines" the OECD). Between the words of a phrase the query may have spaces,
 hyphens, apostrophes, commas or parentheses, but not sentence punctuation
 (. ! ? ; :), square brackets or double quotes.
 """
@@ -187,6 +189,12 @@ class _Term:
         return [("l", first)] + [(str(n), s) for n, s in enumerate(_stems(first))]
 
 
+def _is_acronym(word: str) -> bool:
+    """A word typed as an acronym: two or more characters, all capitals or digits, at least two capitals
+    (SLAPP, OECD, UN, CS3D; not 'Anti', 'EU-' parts count on their own)."""
+    return len(word) >= 2 and word.upper() == word and sum(c.isupper() for c in word) >= 2
+
+
 def _query_keys(tok: _Tok) -> list[tuple[str, str]]:
     return [("x", tok.text), ("l", tok.low)] + [(str(n), s) for n, s in enumerate(_stems(tok.low))]
 
@@ -331,6 +339,11 @@ class Glossary:
             if any(used[m[0]:m[1]]):
                 # the same span may name a term that sits in several concepts
                 if any(t[0] == m[0] and t[1] == m[1] and t[2].text == m[2].text for t in taken):
+                    taken.append(m)
+                # an acronym written inside a longer matched phrase names a concept of its own
+                # ("anti-SLAPP directive" is also about SLAPPs, "OECD guidelines" about the OECD)
+                elif m[1] - m[0] == 1 and _is_acronym(q[m[0]].text) and not any(
+                        t[3] == m[3] for t in taken if t[0] <= m[0] < t[1]):
                     taken.append(m)
                 continue
             for j in range(m[0], m[1]):

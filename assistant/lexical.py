@@ -66,3 +66,75 @@ def fts_query(text: str) -> str | None:
     if not terms:
         return None
     return " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+
+
+# -- acronyms the documents define themselves ----------------------------------------------------
+# "Adviescollege toetsing regeldruk (ATR)", "exportkredietverzekeringen (EKV)",
+# "(consolidated tape, CT)": the long form is found with the Schwartz-Hearst rule (every letter
+# of the acronym, in order, in the words just before it; the first letter starts a word).
+_PAREN = re.compile(r"\(([^()\n]{1,120})\)")
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9&+\-]{0,9}$")
+_LEFT_WORDS = re.compile(r"[^\W_][\w\-’'&]*", re.UNICODE)
+
+
+def _is_acronym_token(tok: str) -> bool:
+    return bool(_ACRONYM.match(tok)) and sum(c.isupper() for c in tok) >= 2 and sum(c.isalpha() for c in tok) >= 2
+
+
+def _long_form(short: str, words: list[str]) -> str | None:
+    """The shortest run of trailing `words` that spells `short` (after Schwartz & Hearst, 2003).
+
+    Each letter of the acronym is found, right to left, at the start of a word or inside a long
+    compound word (exportkredietverzekeringen -> EKV); the first letter starts a word.
+    """
+    letters = [c.lower() for c in short if c.isalnum()]
+    if len(letters) < 2 or not words:
+        return None
+    text = " ".join(words)
+    starts = [i == 0 or not text[i - 1].isalnum() for i in range(len(text))]
+    wlen = [0] * len(text)
+    i = 0
+    while i < len(text):  # length of the word each character sits in
+        j = i
+        while j < len(text) and text[j].isalnum():
+            j += 1
+        for k in range(i, j):
+            wlen[k] = j - i
+        i = j + 1
+    li = len(text) - 1
+    for si in range(len(letters) - 1, -1, -1):
+        c = letters[si]
+        while li >= 0 and (text[li].lower() != c or not (starts[li] or (si > 0 and wlen[li] >= 10))):
+            li -= 1
+        if li < 0:
+            return None
+        li -= 1
+    start = text.rfind(" ", 0, li + 1) + 1
+    long = text[start:].strip(" ,;:-")
+    first = long.split()[0].lower() if long else ""
+    n_words = len(long.split())
+    if not long or n_words > min(len(letters) + 5, 2 * len(letters)) or len(long) <= len(short) + 1:
+        return None
+    if long.lower().startswith(short.lower()) or first in STOPWORDS:
+        return None
+    return long
+
+
+def defined_acronyms(text: str) -> list[tuple[str, str]]:
+    """(long form, acronym) pairs that a text defines, e.g. ('Freedom Online Coalition', 'FOC')."""
+    out: list[tuple[str, str]] = []
+    for m in _PAREN.finditer(text):
+        inner = m.group(1).strip()
+        parts = [p.strip() for p in re.split(r"[,;]", inner)]
+        # "long form (ACR)" or "long form (ACR, ...)" / "(long form, ACR)"
+        if parts and _is_acronym_token(parts[0]):
+            left = _LEFT_WORDS.findall(text[max(0, m.start() - 200):m.start()])
+            n = len([c for c in parts[0] if c.isalnum()])
+            lf = _long_form(parts[0], left[-min(n + 5, 2 * n):])
+            if lf:
+                out.append((lf, parts[0]))
+        elif len(parts) >= 2 and _is_acronym_token(parts[-1]):
+            lf = _long_form(parts[-1], _LEFT_WORDS.findall(parts[0]))
+            if lf:
+                out.append((lf, parts[-1]))
+    return out

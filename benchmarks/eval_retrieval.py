@@ -1,0 +1,129 @@
+"""Retrieval quality on every development set, with the dense-only and BM25-only baselines.
+
+    python benchmarks/eval_retrieval.py [--dir /tmp/pla-eval] [--shared ../shared]
+
+Builds (or reuses: unchanged files are skipped) two indexes in --dir:
+  seed/   corpus/ only (the seed letter)
+  multi/  corpus/ + shared/corpus-real/{letters,kamervragen,wob-besluiten}
+and prints, for hybrid, dense and lexical search:
+  - dev_seed_qa.jsonl on seed/ and dev_multidoc_qa.jsonl on multi/: hit@1, hit@5, MRR per
+    language, the no-answer decision and the misses;
+  - kamervragen_dev.csv: recall@1/5/10 and MRR (a throw-away index of its answers and
+    distractors, cached under $ASSISTANT_CACHE/eval; the first run embeds ~2,000 passages);
+  - with --calibration, the own calibration questions in benchmarks/data (answerable ones
+    written from the documents and unanswerable ones) that set the no-answer thresholds.
+--fusion bm25|coverage|rrf (with --bm25-weight / --coverage-weight) measures the alternatives to
+the default fusion; e.g. --fusion bm25 --bm25-weight 0.08 is the fusion this replaced.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _unanswerable(path: Path):
+    from assistant.evaluate import Question
+    from assistant.search import language_of
+
+    return [Question(line.strip(), language_of(line), [], None, True)
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _build(settings, embedder, paths: list[Path], log) -> None:
+    from assistant.core import Assistant
+
+    a = Assistant(settings, embedder=embedder)
+    t0 = time.perf_counter()
+    results = a.ingest(paths, progress=False)
+    done = {s: sum(1 for r in results if r.status == s) for s in ("added", "replaced", "unchanged", "failed")}
+    log(f"index {settings.index_dir}: " + ", ".join(f"{n} {s}" for s, n in done.items() if n)
+        + f" ({time.perf_counter() - t0:.0f} s)")
+    a.index.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dir", type=Path, default=Path("/tmp/pla-eval"), help="where the two indexes live")
+    p.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
+    p.add_argument("--modes", default="hybrid,dense,lexical")
+    p.add_argument("--fusion", choices=["gated", "bm25", "coverage", "rrf"], default=None,
+                   help="hybrid fusion to measure (default: the product's, gated)")
+    p.add_argument("--bm25-weight", type=float, default=None, help="weight of BM25/best BM25 (gated, bm25)")
+    p.add_argument("--coverage-weight", type=float, default=None, help="weight of coverage (gated, coverage)")
+    p.add_argument("--skip-kamervragen", action="store_true", help="leave out the (slow) Kamervragen CSV")
+    p.add_argument("--calibration", action="store_true", help="also the no-answer calibration questions")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    args = p.parse_args(argv)
+
+    os.environ.setdefault("ASSISTANT_CACHE", str(ROOT / ".cache"))
+    from assistant.config import Settings
+    from assistant.core import Assistant
+    from assistant.embed import Embedder
+    from assistant.evaluate import (eval_pairs_csv, evaluate_questions, format_pairs_report, format_results,
+                                    read_jsonl)
+    from assistant.search import Searcher
+
+    if args.fusion:
+        Searcher.fusion = args.fusion
+    if args.bm25_weight is not None:
+        Searcher.bm25_weight = args.bm25_weight
+    if args.coverage_weight is not None:
+        Searcher.coverage_weight = args.coverage_weight
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    evald = args.shared / "eval"
+    real = args.shared / "corpus-real"
+    if not evald.is_dir():
+        print(f"{evald} is missing: the question sets live in shared/eval", file=sys.stderr)
+        return 2
+    log = (lambda s: print(s, file=sys.stderr)) if not args.json else (lambda s: None)
+    base = Settings.from_env(corpus_dir=ROOT / "corpus")
+    embedder = Embedder(base)
+    settings = {name: Settings.from_env(index_dir=args.dir / name, corpus_dir=ROOT / "corpus")
+                for name in ("seed", "multi")}
+    _build(settings["seed"], embedder, [ROOT / "corpus"], log)
+    _build(settings["multi"], embedder,
+           [ROOT / "corpus"] + [real / d for d in ("letters", "kamervragen", "wob-besluiten") if (real / d).is_dir()], log)
+
+    report: dict = {}
+
+    def run(name: str, index_name: str, questions) -> None:
+        a = Assistant(settings[index_name], embedder=embedder)
+        b = a.searcher()
+        results = [evaluate_questions(Searcher(b.index, embedder, glossary=b.glossary, mode=m), questions, 5)
+                   for m in modes]
+        report[name] = {r.mode: {"groups": r.groups, "no_answer": r.noanswer, "ms_per_query": r.ms_per_query}
+                        for r in results}
+        if not args.json:
+            n_un = sum(q.unanswerable for q in questions)
+            print(format_results(results, f"\n== {name} on {index_name}/ ({len(questions)} questions, "
+                                          f"{n_un} unanswerable)"))
+
+    run("dev_seed_qa.jsonl", "seed", read_jsonl(evald / "dev_seed_qa.jsonl"))
+    run("dev_multidoc_qa.jsonl", "multi", read_jsonl(evald / "dev_multidoc_qa.jsonl"))
+    if args.calibration:
+        run("calibration: seed letter", "seed",
+            read_jsonl(DATA / "seed_calibration_qa.jsonl") + _unanswerable(DATA / "seed_unanswerable.txt")
+            + _unanswerable(DATA / "offtopic_questions.txt"))
+        run("calibration: multi-document", "multi",
+            read_jsonl(DATA / "multidoc_calibration_qa.jsonl") + read_jsonl(DATA / "seed_calibration_qa.jsonl")
+            + _unanswerable(DATA / "multidoc_unanswerable.txt"))
+    if not args.skip_kamervragen and (evald / "kamervragen_dev.csv").exists():
+        kv = eval_pairs_csv(base, evald / "kamervragen_dev.csv", modes, embedder=embedder)
+        report["kamervragen_dev.csv"] = kv
+        if not args.json:
+            print("\n== " + format_pairs_report(kv, "kamervragen_dev.csv"))
+    if args.json:
+        print(json.dumps(report, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
