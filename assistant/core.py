@@ -6,6 +6,7 @@ and SQLite rows of the last committed generation.
 """
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 import threading
@@ -145,7 +146,7 @@ class Assistant:
                 staged_files.append(p)
                 if p in sources:
                     staged_sources[p] = sources[p]
-        new_settings = type(self.settings)(**{**self.settings.__dict__, "index_dir": tmp})
+        new_settings = dataclasses.replace(self.settings, index_dir=tmp)
         fresh = Assistant(new_settings, embedder=self.embedder)
         results = fresh.ingest(staged_files, on_result=lambda r: log(r.line()), sources=staged_sources)
         fresh.index.close()

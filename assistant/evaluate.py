@@ -14,6 +14,7 @@ Every figure is given for hybrid search and the dense-only and BM25-only baselin
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import re
@@ -216,7 +217,7 @@ def eval_pairs_csv(settings: Settings, path: Path, modes: list[str], embedder=No
         raise AssistantError(f"{path}: expected a CSV with columns question, answer (and distractor)")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     idx_dir = Path(settings.cache_dir) / "eval" / f"{path.stem}-{digest}-{_slug(settings.model)}"
-    s2 = type(settings)(**{**settings.__dict__, "index_dir": idx_dir})
+    s2 = dataclasses.replace(settings, index_dir=idx_dir)
     assistant = Assistant(s2, embedder=embedder)
     texts: list[tuple[str, str]] = []  # (key, text)
     for i, r in enumerate(rows):

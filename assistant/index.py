@@ -443,6 +443,51 @@ class Index:
                     break
         return out, n
 
+    # -- reads for lexical coverage (search.py) -------------------------------------
+    def document_hashes(self) -> dict[str, str]:
+        with self._lock:
+            return {r[0]: r[1] for r in self._db.execute("SELECT id, sha256 FROM documents")}
+
+
+    def passage_texts(self, doc_id: str) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT text FROM passages WHERE doc_id = ?", (doc_id,))]
+
+
+    def stems_for(self, ids: list[int]) -> dict[int, set[str]]:
+        """The indexed stems (passage, section, footnotes, title) of some passages."""
+        out: dict[int, set[str]] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                q = ",".join("?" * len(part))
+                for pid, st in self._db.execute(f"SELECT rowid, stems FROM passages_fts WHERE rowid IN ({q})", part):
+                    out[int(pid)] = set(st.split())
+        return out
+
+
+    def near_terms(self, stems: list[str]) -> dict[str, dict[str, int]]:
+        """Indexed terms that share a long prefix with each stem (inflections, cognates, compounds):
+        the first max(6, len - 2) letters, for stems of six letters or more. Term -> document count."""
+        prefixes = {t: t[: max(6, len(t) - 2)] for t in stems if len(t) >= 6 and not t.isdigit()}
+        out: dict[str, dict[str, int]] = {t: {} for t in prefixes}
+        if not prefixes:
+            return out
+        parts, args = [], []
+        for t, p in prefixes.items():
+            parts.append("SELECT ?, term, doc FROM passages_vocab WHERE term >= ? AND term < ?")
+            args += [t, p, p + "\uffff"]
+        with self._lock:
+            try:
+                for i in range(0, len(parts), 100):
+                    q = " UNION ALL ".join(parts[i : i + 100])
+                    for t, term, d in self._db.execute(q, args[3 * i : 3 * (i + 100)]):
+                        if term != t:
+                            out[t][term] = int(d)
+            except sqlite3.OperationalError:  # an index without the vocabulary table: exact matching only
+                return {}
+        return out
+
     # -- vectors ------------------------------------------------------------------
     def _all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         dim = int(self.meta()["dim"])

