@@ -69,6 +69,7 @@ def iter_archive(path: Path):
     import json
 
     opener = gzip.open if path.name.lower().endswith(".gz") else open
+    seen: dict[str, int] = {}
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
             for n, line in enumerate(fh, 1):
@@ -83,7 +84,14 @@ def iter_archive(path: Path):
                     yield src, IngestError(src, "line is not a JSON object; expected {\"Content\": ..., \"URL\": ...}")
                     continue
                 if name:
-                    src = f"{path.name}#{name.rsplit('/', 1)[-1][:80]}"
+                    # the whole URL path: ".../0000142774/ocr" and ".../0000267410/ocr" are different documents
+                    key = re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*/?", "", name, flags=re.I)[-120:] or name[-120:]
+                    if key in seen:
+                        yield f"{path.name}#{n}", IngestError(
+                            f"{path.name}#{n}", f"same URL/id as line {seen[key]} ({name}); the line is skipped")
+                        continue
+                    seen[key] = n
+                    src = f"{path.name}#{key}"
                 yield src, text if isinstance(text, str) else ""
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         yield path.name, IngestError(path.name, f"cannot read the archive ({exc})")

@@ -167,18 +167,24 @@ def test_jsonl_archive_ingests_each_line_and_resumes(seed_assistant, tmp_path):
 
     archive = tmp_path / "archief.jsonl.gz"
     records = [
-        {"URL": "https://example.org/doc/1", "Content": "De Kamer besprak de aanleg van een spoorlijn naar Groningen. "
-                                                         "De minister noemde de kosten te hoog voor dit jaar."},
-        {"URL": "https://example.org/doc/2", "Content": "Het onderwijs aan dove kinderen wordt door het Rijk bekostigd."},
+        # URLs that end alike (as in the Staten-Generaal archive: .../0000142774/ocr) are still different documents
+        {"URL": "https://example.org/0000001/ocr", "Content": "De Kamer besprak de aanleg van een spoorlijn naar "
+                                                              "Groningen. De minister noemde de kosten te hoog."},
+        {"URL": "https://example.org/0000002/ocr", "Content": "Het onderwijs aan dove kinderen wordt door het Rijk bekostigd."},
+        {"URL": "https://example.org/0000001/ocr", "Content": "Een tweede regel met dezelfde URL."},
     ]
     with gzip.open(archive, "wt", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(r) + "\n")
         fh.write("dit is geen json\n")
     results = seed_assistant.ingest([archive])
-    assert [r.status for r in results] == ["failed", "added", "added"]
-    assert "archief.jsonl.gz#3" in results[0].source
+    assert sorted(r.status for r in results) == ["added", "added", "failed", "failed"]
+    failed = sorted(r.source + " " + (r.reason or "") for r in results if r.status == "failed")
+    assert "archief.jsonl.gz#3" in failed[0] and "same URL/id as line 1" in failed[0]
+    assert "archief.jsonl.gz#4" in failed[1] and "JSON" in failed[1]
     again = seed_assistant.ingest([archive])
-    assert [r.status for r in again] == ["failed", "unchanged", "unchanged"]
+    assert sorted(r.status for r in again) == ["failed", "failed", "unchanged", "unchanged"]
     answer = seed_assistant.ask("onderwijs aan dove kinderen")
-    assert answer.hits[0].document.source == "archief.jsonl.gz#2"
+    assert answer.hits[0].document.source == "archief.jsonl.gz#0000002/ocr"
+    answer = seed_assistant.ask("spoorlijn naar Groningen")
+    assert answer.hits[0].document.source == "archief.jsonl.gz#0000001/ocr"
