@@ -34,7 +34,7 @@ from .types import AssistantError, DocumentInfo, IndexMismatchError, LoadedDocum
 
 FORMAT_VERSION = 1
 DB_NAME = "assistant.sqlite"
-FLAT_LIMIT = 200_000  # exact search up to this many passages, IVF above
+FLAT_LIMIT = 50_000  # exact search up to this many passages (about 7 ms a question), IVF above
 NPROBE = 48  # IVF lists searched per question (recall@10 >= 0.98 measured in benchmarks/bench_query.py)
 
 _SCHEMA = """
@@ -122,6 +122,7 @@ class Index:
         self._db = self._connect()
         self._faiss = None
         self._faiss_gen = -1
+        self._count: tuple[int, int] = (-1, 0)  # (generation, passages)
         self._init_or_check(model_id, dim, chunking, create)
 
     # -- opening --------------------------------------------------------------
@@ -361,8 +362,14 @@ class Index:
         return True
 
     def count(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+        """Passages in the index; kept per generation (COUNT(*) reads the whole table:
+        25 ms at a million passages, on every question)."""
+        gen = self.generation()
+        if self._count[0] != gen:
+            with self._lock:
+                n = int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+            self._count = (gen, n)
+        return self._count[1]
 
     # -- passages ---------------------------------------------------------------
     def passages(self, ids: list[int]) -> dict[int, PassageRow]:
@@ -431,8 +438,8 @@ class Index:
         """How many passages hold each stem, and how many passages there are (for IDF)."""
         stems = list(dict.fromkeys(stems))
         out: dict[str, int] = {}
+        n = self.count()
         with self._lock:
-            n = int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
             for i in range(0, len(stems), 200):
                 part = stems[i : i + 200]
                 q = ",".join("?" * len(part))
@@ -518,7 +525,7 @@ class Index:
         import faiss
 
         if len(ids) > FLAT_LIMIT:
-            nlist = int(4 * np.sqrt(len(ids)))
+            nlist = ivf_lists(len(ids))
             quantizer = faiss.IndexFlatIP(dim)
             base = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
             sample = vecs[np.random.default_rng(0).choice(len(vecs), min(len(vecs), 40 * nlist), replace=False)]
@@ -559,8 +566,11 @@ class Index:
                 current = faiss.read_index(str(self.path / "vectors.faiss"))
         index = None
         if current is not None and current.d == dim and isinstance(current, faiss.IndexIDMap2):
-            is_ivf = isinstance(faiss.downcast_index(current.index), faiss.IndexIVF)
-            if is_ivf == (len(db_ids) > FLAT_LIMIT):
+            base = faiss.downcast_index(current.index)
+            is_ivf = isinstance(base, faiss.IndexIVF)
+            # an IVF index trained for a much smaller collection has too few lists: retrain
+            fits = not is_ivf or base.nlist >= ivf_lists(len(db_ids)) // 2
+            if is_ivf == (len(db_ids) > FLAT_LIMIT) and fits:
                 have = faiss.vector_to_array(current.id_map).astype(np.int64)
                 stale = np.setdiff1d(have, db_ids)
                 new = np.setdiff1d(db_ids, have)
@@ -627,11 +637,25 @@ class Index:
         if allowed is not None:
             if len(allowed) == 0:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+            sel = faiss.IDSelectorBatch(allowed)
+            base = faiss.downcast_index(index.index)
+            if isinstance(base, faiss.IndexIVF):
+                # a filter keeps a share of every list: probe inversely more lists so that
+                # as many allowed passages are compared as an unfiltered search compares
+                share = max(len(allowed) / max(index.ntotal, 1), 1e-9)
+                nprobe = min(base.nlist, int(np.ceil(NPROBE / share)))
+                params = faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
+            else:
+                params = faiss.SearchParameters(sel=sel)
             scores, ids = index.search(q, min(k, index.ntotal), params=params)
         else:
             scores, ids = index.search(q, min(k, index.ntotal))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def ivf_lists(n: int) -> int:
+    """IVF lists for n vectors: about 4 * sqrt(n) (1,265 at 100 thousand, 4,000 at a million)."""
+    return int(4 * np.sqrt(n))
 
 
 def replace_index_dir(new: Path, target: Path) -> None:

