@@ -122,10 +122,15 @@ def ingest_paths(
 
     show = progress if progress is not None else sys.stderr.isatty()
     bar = None
+    sizes = [len(f[1]) if isinstance(f, tuple) else _size(f) for f in files]
     if show and len(files) > 1:
-        from tqdm import tqdm  # shows the time left
+        from tqdm import tqdm
 
-        bar = tqdm(total=len(files), unit="doc", desc="ingest", file=sys.stderr)
+        # measured in bytes of text, not documents: the time left then follows the work left
+        # (a scale archive mixes one-line notes and 100-page reports); documents found
+        # unchanged on a restart are taken out of the total, so they do not make it look fast
+        bar = tqdm(total=sum(sizes), unit="B", unit_scale=True, desc=f"ingest {len(files)} documents",
+                   file=sys.stderr, smoothing=0.05)
     changed = False
     try:
         with index.write_lock():
@@ -157,7 +162,11 @@ def ingest_paths(
                         result = FileResult(source, "failed", f"unexpected error: {exc}")
                     changed |= result.status in ("added", "replaced")
                     if bar is not None:
-                        bar.update(1)
+                        if result.status == "unchanged":
+                            bar.total -= sizes[i]
+                            bar.refresh()
+                        else:
+                            bar.update(sizes[i])
                         bar.set_postfix_str(source[:30])
                     report(result)
             if changed:
@@ -166,6 +175,13 @@ def ingest_paths(
         if bar is not None:
             bar.close()
     return results
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _prepare_one(path: Path, source: str, index: Index, settings: Settings):

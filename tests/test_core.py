@@ -188,3 +188,26 @@ def test_jsonl_archive_ingests_each_line_and_resumes(seed_assistant, tmp_path):
     assert answer.hits[0].document.source == "archief.jsonl.gz#0000002/ocr"
     answer = seed_assistant.ask("spoorlijn naar Groningen")
     assert answer.hits[0].document.source == "archief.jsonl.gz#0000001/ocr"
+
+
+def test_progress_counts_work_not_documents_and_leaves_out_unchanged(seed_assistant, tmp_path, capsys):
+    folder = tmp_path / "brieven"
+    folder.mkdir()
+    (folder / "a.txt").write_text("De minister beantwoordt vragen over de dijkversterking in Zeeland. " * 3)
+    (folder / "b.txt").write_text("Het kabinet investeert in het beroepsonderwijs en de leraren. " * 40)
+    results = seed_assistant.ingest([folder], progress=True)
+    assert [r.status for r in results] == ["added", "added"]
+    err = capsys.readouterr().err
+    total = (folder / "a.txt").stat().st_size + (folder / "b.txt").stat().st_size
+    from tqdm import tqdm
+
+    done = tqdm.format_sizeof(total)  # bytes of text, as tqdm writes them
+    assert "ingest 2 documents" in err and "100%" in err and f"{done}/{done}" in err, err[-300:]
+
+    (folder / "c.txt").write_text("Een nieuwe brief over de zorgverzekering en het eigen risico. " * 5)
+    again = seed_assistant.ingest([folder], progress=True)
+    assert sorted(r.status for r in again) == ["added", "unchanged", "unchanged"]
+    err = capsys.readouterr().err
+    # the unchanged documents were taken out of the total: the bar ends at the new file's size
+    size_c = tqdm.format_sizeof((folder / "c.txt").stat().st_size)
+    assert "100%" in err and f"{size_c}/{size_c}" in err, err[-300:]
