@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.add_argument("--ocr", action="store_true", default=None,
                    help="read scanned PDFs with tesseract (Dutch) when it is installed (or $ASSISTANT_OCR=1)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar with the time left on stderr (default: when stderr is a terminal)")
     _common(p)
 
     p = sub.add_parser("ask", help="answer a question with cited passages ('-' reads questions from stdin)")
@@ -110,7 +112,7 @@ def cmd_ingest(args) -> int:
     def show(r):
         print(json.dumps(r.to_json(), ensure_ascii=False) if args.json else r.line(), flush=True)
 
-    results = assistant.ingest(args.paths, on_result=show)
+    results = assistant.ingest(args.paths, on_result=show, progress=args.progress)
     return 1 if any(r.status == "failed" for r in results) or not results else 0
 
 

@@ -167,7 +167,7 @@ def ingest_paths(
                             bar.refresh()
                         else:
                             bar.update(sizes[i])
-                        bar.set_postfix_str(source[:30])
+                        bar.set_postfix_str(source[-30:])
                     report(result)
             if changed:
                 index.save_vectors()
