@@ -108,12 +108,16 @@ class Assistant:
     def rebuild(self, log: Callable[[str], None] = print) -> list[FileResult]:
         """Re-embed every document into a fresh index folder, then swap it in.
 
-        Sources: the stored copy of each indexed file (or its original path),
-        falling back to the corpus folder when the old index cannot be read.
+        Sources: the stored copy of each indexed file (or its original path), the
+        stored pages of documents that have no file (lines of an archive), and the
+        corpus folder when the old index cannot be read. When a document of the old
+        index fails, nothing is swapped: the old index stays as it was.
         """
         target = Path(self.settings.index_dir)
         files: list[Path] = []
         sources: dict[Path, str] = {}
+        from_old = False  # rebuilding the old index's own documents (not the corpus folder)
+        kept: list = []  # documents with no file (lines of an archive): rebuilt from their stored pages
         try:
             old = Index(target)
             for doc_id, source, original in old.sources():
@@ -122,10 +126,13 @@ class Assistant:
                 if path is not None:
                     files.append(path)
                     sources[path] = source
+                elif (doc := old.stored_document(doc_id)) is not None:
+                    kept.append(doc)
+            from_old = bool(files or kept)
             old.close()
         except AssistantError as exc:
             log(f"cannot read the old index ({exc}); rebuilding from {self.settings.corpus_dir}/")
-        if not files:
+        if not files and not kept:
             files = [Path(self.settings.corpus_dir)]
         tmp = target.with_name(target.name + ".rebuild")
         if tmp.exists():
@@ -148,8 +155,17 @@ class Assistant:
                     staged_sources[p] = sources[p]
         new_settings = dataclasses.replace(self.settings, index_dir=tmp)
         fresh = Assistant(new_settings, embedder=self.embedder)
-        results = fresh.ingest(staged_files, on_result=lambda r: log(r.line()), sources=staged_sources)
+        results = fresh.ingest(staged_files + kept, on_result=lambda r: log(r.line()), sources=staged_sources)
         fresh.index.close()
+        failed = [r for r in results if r.status == "failed"]
+        if failed and from_old:
+            # swapping in would lose these documents: keep the old index as it is
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(staged, ignore_errors=True)
+            names = "; ".join(f"{r.source}: {r.reason}" for r in failed[:5]) + (" ..." if len(failed) > 5 else "")
+            raise AssistantError(
+                f"{len(failed)} document(s) could not be rebuilt ({names}); {target}/ is unchanged. "
+                f"Remove them with `assistant remove ID` or ingest a good copy, then run rebuild again.")
         with self._write, self._swap:
             if self._index is not None:
                 self._index.close()

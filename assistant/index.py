@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .types import AssistantError, DocumentInfo, IndexMismatchError, LoadedDocument, Passage
+from .types import AssistantError, DocumentInfo, DocumentMeta, IndexMismatchError, LoadedDocument, Page, Passage
 
 FORMAT_VERSION = 1
 DB_NAME = "assistant.sqlite"
@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS pages (
     number INTEGER NOT NULL,
     text TEXT NOT NULL,
     footnotes TEXT NOT NULL DEFAULT '{}',
+    refs TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (doc_id, number)
 );
 CREATE TABLE IF NOT EXISTS passages (
@@ -184,6 +185,11 @@ class Index:
                 f"{self.path}/ holds vectors of dimension {meta.get('dim')}, the model gives {dim}. "
                 f"Run `assistant rebuild --index {self.path}`."
             )
+        # added later within format 1: where each page refers to its footnotes (for rebuilds)
+        with contextlib.suppress(sqlite3.OperationalError):  # a read-only index reads without it
+            if "refs" not in {r[1] for r in self._db.execute("PRAGMA table_info(pages)")}:
+                with self._lock:
+                    self._db.execute("ALTER TABLE pages ADD COLUMN refs TEXT NOT NULL DEFAULT '[]'")
 
     def close(self) -> None:
         with self._lock:
@@ -277,6 +283,31 @@ class Index:
             ).fetchone()
         return (row[0], json.loads(row[1])) if row else None
 
+    def stored_document(self, doc_id: str) -> LoadedDocument | None:
+        """A document as it was indexed (cleaned pages, footnotes, metadata), for rebuilding
+        one whose original file is not kept, such as a line of a JSON-lines archive."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT source, COALESCE(path, ''), COALESCE(media_type, 'text/plain'), sha256, title, date, "
+                "kenmerk, kamerstuk, kind, signatories FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            if row is None:
+                return None
+            try:
+                pages = self._db.execute(
+                    "SELECT number, text, footnotes, refs FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)
+                ).fetchall()
+            except sqlite3.OperationalError:  # an older read-only index: no reference marks
+                pages = self._db.execute(
+                    "SELECT number, text, footnotes, '[]' FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)
+                ).fetchall()
+        source, path, media_type, sha, title, date, kenmerk, kamerstuk, kind, sig = row
+        meta = DocumentMeta(title=title, date=date, kenmerk=kenmerk, kamerstuk=kamerstuk, kind=kind,
+                            signatories=json.loads(sig or "[]"))
+        return LoadedDocument(
+            source=source, path=path, sha256=sha, media_type=media_type, meta=meta,
+            pages=[Page(n, text, json.loads(notes or "{}"), [tuple(r) for r in json.loads(refs or "[]")])
+                   for n, text, notes, refs in pages])
+
     def sources(self) -> list[tuple[str, str, str]]:
         """(id, source, original path) of every document, for rebuilds."""
         with self._lock:
@@ -323,8 +354,9 @@ class Index:
                  json.dumps(m.signatories, ensure_ascii=False), len(doc.pages), time.time()),
             )
             db.executemany(
-                "INSERT INTO pages (doc_id, number, text, footnotes) VALUES (?,?,?,?)",
-                [(doc_id, p.number, p.text, json.dumps(p.footnotes, ensure_ascii=False)) for p in doc.pages],
+                "INSERT INTO pages (doc_id, number, text, footnotes, refs) VALUES (?,?,?,?,?)",
+                [(doc_id, p.number, p.text, json.dumps(p.footnotes, ensure_ascii=False), json.dumps(p.refs))
+                 for p in doc.pages],
             )
             for p, vec, st in zip(passages, vectors, stems):
                 cur = db.execute(

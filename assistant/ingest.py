@@ -103,8 +103,11 @@ def ingest_paths(
 
     from .load import is_archive, iter_archive
 
-    files: list = []  # paths, and (source, text) records of JSON-lines archives
+    files: list = []  # paths, (source, text) records of JSON-lines archives, documents already loaded
     for p in paths:
+        if isinstance(p, LoadedDocument):  # from an index being rebuilt (see Assistant.rebuild)
+            files.append(p)
+            continue
         try:
             for f in find_documents([Path(p)]):
                 if is_archive(f):
@@ -122,7 +125,7 @@ def ingest_paths(
 
     show = progress if progress is not None else sys.stderr.isatty()
     bar = None
-    sizes = [len(f[1]) if isinstance(f, tuple) else _size(f) for f in files]
+    sizes = [_size(f) for f in files]
     if show and len(files) > 1:
         from tqdm import tqdm
 
@@ -142,6 +145,8 @@ def ingest_paths(
                 def start(i: int):
                     if i >= len(files):
                         return None
+                    if isinstance(files[i], LoadedDocument):
+                        return files[i].source, pool.submit(_chunk_loaded, files[i], settings)
                     if isinstance(files[i], tuple):
                         src, text = files[i]
                         return src, pool.submit(_prepare_record, src, text, index, settings)
@@ -177,9 +182,14 @@ def ingest_paths(
     return results
 
 
-def _size(path: Path) -> int:
+def _size(item) -> int:
+    """Bytes of work in a file, an archive record or a loaded document (for the progress bar)."""
+    if isinstance(item, tuple):
+        return len(item[1])
+    if isinstance(item, LoadedDocument):
+        return sum(len(p.text) for p in item.pages)
     try:
-        return path.stat().st_size
+        return item.stat().st_size
     except OSError:
         return 0
 
@@ -212,6 +222,13 @@ def _prepare_record(source: str, text: str, index: Index, settings: Settings):
     passages = chunk_pages(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
     if not passages:
         raise IngestError(source, "no text to index after cleaning")
+    return doc, passages, None
+
+
+def _chunk_loaded(doc: LoadedDocument, settings: Settings):
+    passages = chunk_pages(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
+    if not passages:
+        raise IngestError(doc.source, "no text to index")
     return doc, passages, None
 
 

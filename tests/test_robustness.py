@@ -45,6 +45,15 @@ def _letters(folder: Path, n: int) -> list[Path]:
     return out
 
 
+def _passages(index_dir: Path) -> list:
+    db = sqlite3.connect(index_dir / "assistant.sqlite")
+    try:
+        return db.execute("SELECT d.source, p.ordinal, p.text, p.page, p.page_end, p.section, p.footnotes "
+                          "FROM passages p JOIN documents d ON d.id = p.doc_id ORDER BY d.source, p.ordinal").fetchall()
+    finally:
+        db.close()
+
+
 def _state(index_dir: Path) -> tuple:
     """Documents and passage counts as the database has them (read directly, no model)."""
     db = sqlite3.connect(index_dir / "assistant.sqlite")
@@ -193,12 +202,41 @@ def test_rebuild_keeps_every_document(tmp_path, cli_env, seed_index_dir):
                     encoding="utf-8")
     assert cli(["ingest", str(note), "--index", str(idx)], cli_env).returncode == 0
     note.unlink()  # the original is gone: rebuild uses the stored copy
-    before = _state(idx)
+    # lines of an archive have no file of their own: they are rebuilt from their stored pages
+    archive = tmp_path / "archief.jsonl"
+    archive.write_text(json.dumps({"URL": "https://example.org/0001/ocr", "Content": (
+        "De Kamer sprak over de drooglegging van de Zuiderzee.\nDe minister noemde de kosten¹ aanvaardbaar.\n"
+        "¹ Kamerstuk 1234, nr. 5\n")}) + "\n", encoding="utf-8")
+    assert cli(["ingest", str(archive), "--index", str(idx)], cli_env).returncode == 0
+    archive.unlink()
+    before = _state(idx), _passages(idx)
     r = cli(["rebuild", "--index", str(idx)], cli_env)
     assert r.returncode == 0, r.stdout + r.stderr
-    after = _state(idx)
-    assert [d[0] for d in after[0]] == [d[0] for d in before[0]]
-    assert after[1] == before[1]
+    after = _state(idx), _passages(idx)
+    assert after == before  # same documents (and hashes), passages, texts, pages and footnotes
+    assert any(src == "archief.jsonl#0001/ocr" for src, _ in after[0][0])
+    r = cli(["ask", "drooglegging van de Zuiderzee", "--json", "--index", str(idx)], cli_env)
+    assert json.loads(r.stdout)["hits"][0]["document"]["source"] == "archief.jsonl#0001/ocr"
+
+
+def test_rebuild_that_would_lose_a_document_keeps_the_old_index(tmp_path, cli_env, seed_index_dir):
+    import shutil
+
+    idx = tmp_path / "index"
+    shutil.copytree(seed_index_dir, idx)
+    pdf = tmp_path / "brief.pdf"
+    pdf.write_bytes(make_pdf([["De minister schrijft over de waterschappen en de dijken."]] * 2))
+    assert cli(["ingest", str(pdf), "--index", str(idx)], cli_env).returncode == 0
+    pdf.unlink()
+    stored = [f for f in (idx / "files").iterdir() if f.name.endswith(".pdf")]
+    assert len(stored) == 1
+    stored[0].write_bytes(b"%PDF-1.4 damaged beyond repair")  # the only copy is now unreadable
+    before = _state(idx), _passages(idx)
+    r = cli(["rebuild", "--index", str(idx)], cli_env)
+    assert r.returncode == 1
+    assert "could not be rebuilt" in r.stderr and "brief.pdf" in r.stderr and "unchanged" in r.stderr, r.stderr
+    assert (_state(idx), _passages(idx)) == before
+    assert not (tmp_path / "index.rebuild").exists()
 
 
 # -- property tests of chunking: no exception, no body text lost ------------------------------------
