@@ -60,6 +60,12 @@ def analyze(text: str) -> list[str]:
     return _stemmer().stemWords(toks)
 
 
+def variant_key(term: str) -> str:
+    """One key for the inflected and spelling variants of a term (grant/grants,
+    health care/healthcare, begroting/begrotingen)."""
+    return _stemmer().stemWord("".join(words(term.replace("-", "")))).rstrip("s")
+
+
 def fts_query(text: str) -> str | None:
     """An FTS5 MATCH expression: any of the analysed terms (quoted, de-duplicated)."""
     terms = list(dict.fromkeys(analyze(text)))

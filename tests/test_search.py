@@ -133,3 +133,14 @@ def test_language_of_questions_and_keywords():
     assert language_of("beleidskader Focus 2026-2030 vrouwen") == "nl"
     assert language_of("export credit insurance and human rights") == "en"
     assert language_of("Wat was ACTAL?") == "nl"
+
+
+def test_dense_query_leaves_out_equivalents_that_only_repeat_a_variant(searcher):
+    from assistant.lexical import variant_key
+
+    assert variant_key("grants") == variant_key("grant") and variant_key("health care") == variant_key("healthcare")
+    assert variant_key("begrotingen") == variant_key("begroting") != variant_key("budget")
+    dq = searcher.dense_query("What does the budget say about the East Indies?")
+    extra = dq[dq.index("(") + 1 : -1].split("; ")
+    assert "begroting" in extra and "begrotingen" not in extra and "budgets" not in extra, dq
+    assert len({variant_key(t) for t in extra}) == len(extra)
