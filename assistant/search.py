@@ -252,7 +252,7 @@ class Searcher:
             qvec = self.embedder.embed_query(self.dense_query(query))
             for pid, s in self.index.dense_search(qvec, CANDIDATES, allowed):
                 cands[pid] = _Candidate(pid, dense=s)
-        lex_hits, stats = lexical_half.result()
+        lex_hits, stats, lex_rows = lexical_half.result()
         for pid, s in lex_hits:
             cands.setdefault(pid, _Candidate(pid)).lex = s
         if not cands:
@@ -262,9 +262,11 @@ class Searcher:
 
         if qvec is not None:  # passages found only by BM25 still need their dense score
             missing = [pid for pid, c in cands.items() if c.dense == 0.0]
-            for pid, v in self.index.vectors_for(missing).items():
+            vecs = {pid: lex_rows["vectors"][pid] for pid in missing if pid in lex_rows["vectors"]}
+            vecs.update(self.index.vectors_for([pid for pid in missing if pid not in vecs]))
+            for pid, v in vecs.items():
                 cands[pid].dense = float(v @ qvec)
-        weights = self.coverage(units, list(cands.values()), stats)
+        weights = self.coverage(units, list(cands.values()), stats, lex_rows["stems"])
         self.fuse(list(cands.values()))
         ranked = sorted(cands.values(), key=lambda c: -c.score)[: max(4 * k, 20)]
         rows = self.index.passages([c.pid for c in ranked])
@@ -309,14 +311,19 @@ class Searcher:
         """BM25 candidates for every form of every unit (the question's words, glossary
         equivalents, defined acronyms), and the statistics `coverage` needs."""
         hits: list[tuple[int, float]] = []
+        rows: dict = {"stems": {}, "vectors": {}}  # of the BM25 candidates, read here too
         terms = list(dict.fromkeys(t for u in units for a in u for t in sorted(a)))
         if not terms:
-            return hits, None
+            return hits, None, rows
         df, n = self.index.doc_freqs(terms)
         if self.mode in ("hybrid", "lexical"):
             match = " OR ".join('"' + t.replace('"', "") + '"' for t in self.bm25_terms(terms, df))
             hits = self.index.lexical_search(match, CANDIDATES, allowed)
-        return hits, (df, n, self.index.near_terms(terms))
+            ids = [pid for pid, _ in hits]
+            rows["stems"] = self.index.stems_for(ids)
+            if self.mode == "hybrid":
+                rows["vectors"] = self.index.vectors_for(ids)
+        return hits, (df, n, self.index.near_terms(terms)), rows
 
     @staticmethod
     def bm25_terms(terms: list[str], df: dict[str, int]) -> list[str]:
@@ -392,7 +399,8 @@ class Searcher:
                     self._acr, self._acr_docs, self._acr_gen = g, cache, gen
         return self._acr
 
-    def coverage(self, units: list[list[frozenset[str]]], cands: list[_Candidate], stats=None) -> list[float]:
+    def coverage(self, units: list[list[frozenset[str]]], cands: list[_Candidate], stats=None,
+                 known_stems: dict[int, set[str]] | None = None) -> list[float]:
         """Set each candidate's `cov`: the IDF-weighted share of the units it holds.
 
         A unit counts fully when the passage (with its title, section and notes)
@@ -420,7 +428,8 @@ class Searcher:
         weights = [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in
                    (max(min(dfreq(t) for t in a) for a in u) for u in units)]
         total = sum(weights) or 1.0
-        have = self.index.stems_for([c.pid for c in cands])
+        have = dict(known_stems or {})
+        have.update(self.index.stems_for([c.pid for c in cands if c.pid not in have]))
         for c in cands:
             st = have.get(c.pid, set())
             got = 0.0
