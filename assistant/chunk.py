@@ -76,6 +76,35 @@ def heading_label(line: str) -> tuple[str, bool] | None:
     return None
 
 
+_CHAPTER_NUMBER = re.compile(r"^[0-9]{1,2}[a-z]?$")
+
+
+def _chapter_heading(lines: list[_Line | None], i: int) -> tuple[str, int] | None:
+    """A chapter heading set as its own block at the top of a page: a bare number ("3a")
+    as the page's first line, then one to four short title lines ("Wonen en" /
+    "volkshuisvesting") ending at a blank line or the page's end. Returns the label
+    ("3a Wonen en volkshuisvesting") and the index of its last line."""
+    ln = lines[i]
+    if ln is None or not _CHAPTER_NUMBER.match(ln.text):
+        return None
+    before = next((x for x in reversed(lines[:i]) if x is not None), None)
+    if before is not None and before.page == ln.page:
+        return None  # not the first line of its page
+    j = i + 1
+    while j < len(lines) and lines[j] is None:
+        j += 1
+    title: list[_Line] = []
+    while j < len(lines) and lines[j] is not None and lines[j].page == ln.page and len(title) < 5:
+        title.append(lines[j])
+        j += 1
+    if not 1 <= len(title) <= 4 or not (j == len(lines) or lines[j] is None or lines[j].page != ln.page):
+        return None
+    words = " ".join(t.text for t in title).split()
+    if not title[0].text[:1].isupper() or len(words) > 10 or any(_SENTENCE_END.search(t.text) for t in title):
+        return None
+    return f"{ln.text} {' '.join(words)}", j - 1
+
+
 def _lines(pages: list[Page]) -> list[_Line | None]:
     """All lines of all pages in order; None marks a blank line (paragraph break)."""
     out: list[_Line | None] = []
@@ -115,8 +144,19 @@ def _units(pages: list[Page]) -> list[_Unit]:
         para = []
         para_starts_section = False
 
-    for ln in lines:
+    skip_to = -1
+    for i, ln in enumerate(lines):
+        if i <= skip_to:
+            continue
         if ln is None:
+            flush_paragraph()
+            continue
+        chapter = _chapter_heading(lines, i)
+        if chapter is not None:  # "3a" / "Wonen en" / "volkshuisvesting" on a chapter's first page
+            flush_paragraph()
+            section, skip_to = chapter
+            para_section, para_starts_section = section, True
+            para.extend(x for x in lines[i : skip_to + 1] if x is not None)
             flush_paragraph()
             continue
         head = heading_label(ln.text)
