@@ -487,11 +487,9 @@ class Index:
         with self._lock:
             return {r[0]: r[1] for r in self._db.execute("SELECT id, sha256 FROM documents")}
 
-
     def passage_texts(self, doc_id: str) -> list[str]:
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT text FROM passages WHERE doc_id = ?", (doc_id,))]
-
 
     def stems_for(self, ids: list[int]) -> dict[int, set[str]]:
         """The indexed stems (passage, section, footnotes, title) of some passages."""
@@ -503,7 +501,6 @@ class Index:
                 for pid, st in self._db.execute(f"SELECT rowid, stems FROM passages_fts WHERE rowid IN ({q})", part):
                     out[int(pid)] = set(st.split())
         return out
-
 
     def near_terms(self, stems: list[str]) -> dict[str, dict[str, int]]:
         """Indexed terms that share a long prefix with each stem (inflections, cognates, compounds):

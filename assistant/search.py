@@ -168,6 +168,18 @@ class _Candidate:
     extra: list[PassageRow] = field(default_factory=list)
 
 
+@dataclass
+class _Lexical:
+    """What the lexical half of a search found (see Searcher._lexical_half)."""
+
+    hits: list[tuple[int, float]] = field(default_factory=list)  # BM25 candidates (passage id, score)
+    stems: dict[int, set[str]] = field(default_factory=dict)  # of those candidates
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)  # of those candidates (hybrid only)
+    df: dict[str, int] = field(default_factory=dict)  # passages holding each term
+    n: int = 0  # passages in the index
+    near: dict[str, dict[str, int]] = field(default_factory=dict)  # inflected/compound forms of each term
+
+
 class Searcher:
     """Answers questions against one index with one embedder.
 
@@ -252,8 +264,8 @@ class Searcher:
             qvec = self.embedder.embed_query(self.dense_query(query))
             for pid, s in self.index.dense_search(qvec, CANDIDATES, allowed):
                 cands[pid] = _Candidate(pid, dense=s)
-        lex_hits, stats, lex_rows = lexical_half.result()
-        for pid, s in lex_hits:
+        lex = lexical_half.result()
+        for pid, s in lex.hits:
             cands.setdefault(pid, _Candidate(pid)).lex = s
         if not cands:
             self.last_evidence = {}
@@ -262,11 +274,11 @@ class Searcher:
 
         if qvec is not None:  # passages found only by BM25 still need their dense score
             missing = [pid for pid, c in cands.items() if c.dense == 0.0]
-            vecs = {pid: lex_rows["vectors"][pid] for pid in missing if pid in lex_rows["vectors"]}
+            vecs = {pid: lex.vectors[pid] for pid in missing if pid in lex.vectors}
             vecs.update(self.index.vectors_for([pid for pid in missing if pid not in vecs]))
             for pid, v in vecs.items():
                 cands[pid].dense = float(v @ qvec)
-        weights = self.coverage(units, list(cands.values()), stats, lex_rows["stems"])
+        weights = self.coverage(units, list(cands.values()), lex)
         self.fuse(list(cands.values()))
         ranked = sorted(cands.values(), key=lambda c: -c.score)[: max(4 * k, 20)]
         rows = self.index.passages([c.pid for c in ranked])
@@ -307,23 +319,24 @@ class Searcher:
                     self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lexical")
         return self._executor
 
-    def _lexical_half(self, units: list[list[frozenset[str]]], allowed: np.ndarray | None):
+    def _lexical_half(self, units: list[list[frozenset[str]]], allowed: np.ndarray | None) -> _Lexical:
         """BM25 candidates for every form of every unit (the question's words, glossary
-        equivalents, defined acronyms), and the statistics `coverage` needs."""
-        hits: list[tuple[int, float]] = []
-        rows: dict = {"stems": {}, "vectors": {}}  # of the BM25 candidates, read here too
+        equivalents, defined acronyms), with their stems and vectors, and the term
+        statistics `coverage` needs."""
         terms = list(dict.fromkeys(t for u in units for a in u for t in sorted(a)))
+        lex = _Lexical()
         if not terms:
-            return hits, None, rows
-        df, n = self.index.doc_freqs(terms)
+            return lex
+        lex.df, lex.n = self.index.doc_freqs(terms)
+        lex.near = self.index.near_terms(terms)
         if self.mode in ("hybrid", "lexical"):
-            match = " OR ".join('"' + t.replace('"', "") + '"' for t in self.bm25_terms(terms, df))
-            hits = self.index.lexical_search(match, CANDIDATES, allowed)
-            ids = [pid for pid, _ in hits]
-            rows["stems"] = self.index.stems_for(ids)
+            match = " OR ".join('"' + t.replace('"', "") + '"' for t in self.bm25_terms(terms, lex.df))
+            lex.hits = self.index.lexical_search(match, CANDIDATES, allowed)
+            ids = [pid for pid, _ in lex.hits]
+            lex.stems = self.index.stems_for(ids)
             if self.mode == "hybrid":
-                rows["vectors"] = self.index.vectors_for(ids)
-        return hits, (df, n, self.index.near_terms(terms)), rows
+                lex.vectors = self.index.vectors_for(ids)
+        return lex
 
     @staticmethod
     def bm25_terms(terms: list[str], df: dict[str, int]) -> list[str]:
@@ -399,8 +412,7 @@ class Searcher:
                     self._acr, self._acr_docs, self._acr_gen = g, cache, gen
         return self._acr
 
-    def coverage(self, units: list[list[frozenset[str]]], cands: list[_Candidate], stats=None,
-                 known_stems: dict[int, set[str]] | None = None) -> list[float]:
+    def coverage(self, units: list[list[frozenset[str]]], cands: list[_Candidate], lex: _Lexical) -> list[float]:
         """Set each candidate's `cov`: the IDF-weighted share of the units it holds.
 
         A unit counts fully when the passage (with its title, section and notes)
@@ -416,11 +428,7 @@ class Searcher:
 
         if not units or not cands:
             return []
-        if stats is None:  # (document frequencies, passage count, near terms), see _lexical_half
-            stems = sorted({t for u in units for a in u for t in a})
-            stats = (*self.index.doc_freqs(stems), self.index.near_terms(stems))
-        df, n, near = stats
-        n = max(n, 1)
+        df, near, n = lex.df, lex.near, max(lex.n, 1)
 
         def dfreq(t: str) -> int:
             return df.get(t, 0) or max(near.get(t, {}).values(), default=0)
@@ -428,7 +436,7 @@ class Searcher:
         weights = [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in
                    (max(min(dfreq(t) for t in a) for a in u) for u in units)]
         total = sum(weights) or 1.0
-        have = dict(known_stems or {})
+        have = dict(lex.stems)
         have.update(self.index.stems_for([c.pid for c in cands if c.pid not in have]))
         for c in cands:
             st = have.get(c.pid, set())
