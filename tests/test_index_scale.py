@@ -59,7 +59,7 @@ def test_faiss_type_follows_size_and_ivf_keeps_recall(tmp_path, small_limits):
     exact.add(vecs)
     queries = _clustered(50, rng, centres)
     _, want = exact.search(queries, 10)
-    got = [[pid for pid, _ in index.dense_search(q, 10)] for q in queries]
+    got = got_unfiltered = [[pid for pid, _ in index.dense_search(q, 10)] for q in queries]
     recall = np.mean([len(set(ids[w]) & set(g)) / 10 for w, g in zip(want, got)])
     assert recall >= 0.98, recall
 
@@ -73,6 +73,15 @@ def test_faiss_type_follows_size_and_ivf_keeps_recall(tmp_path, small_limits):
     assert all(set(g) <= set(allowed.tolist()) for g in got)
     recall = np.mean([len(set(ids[w]) & set(g)) / 10 for w, g in zip(want, got)])
     assert recall >= 0.98, recall
+
+    # a question searches on one OpenMP thread and gives the thread's setting back
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(2)
+    try:
+        assert [pid for pid, _ in index.dense_search(queries[0], 10)] == got_unfiltered[0]
+        assert faiss.omp_get_max_threads() == 2
+    finally:
+        faiss.omp_set_num_threads(threads)
 
 
 def test_ivf_is_updated_in_place_then_retrained_when_outgrown(tmp_path, small_limits):
