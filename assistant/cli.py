@@ -114,6 +114,8 @@ def cmd_ingest(args) -> int:
         print(json.dumps(r.to_json(), ensure_ascii=False) if args.json else r.line(), flush=True)
 
     results = assistant.ingest(args.paths, on_result=show, progress=args.progress)
+    if assistant.embedder.device:  # the model ran: say where (a GPU is used when torch sees one)
+        print(f"passages embedded on {assistant.embedder.device}", file=sys.stderr)
     return 1 if any(r.status == "failed" for r in results) or not results else 0
 
 

@@ -88,6 +88,11 @@ class Embedder:
         return self._model is not None
 
     @property
+    def device(self) -> str | None:
+        """Where passages are embedded ('cpu', 'cuda:0', ...), once the model is loaded."""
+        return str(self._model.device) if self._model is not None else None
+
+    @property
     def dim(self) -> int:
         m = self.model
         getter = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,7 @@ def test_ingest_ask_list_remove(tmp_path, cli_env, seed_index_dir):
     assert lines[0].startswith("unchanged: " + SEED.name)
     assert lines[1].startswith("failed: kapot.pdf: ")
     assert lines[2].startswith("added: notitie.md")
+    assert re.search(r"^passages embedded on (cpu|cuda)", r.stderr, re.M), r.stderr  # where the model ran
 
     r = run(["ask", "--json", "--k", "3", "--index", str(idx), "budget voor bibliotheken"], cli_env)
     assert r.returncode == 0, r.stderr
