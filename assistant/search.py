@@ -83,6 +83,19 @@ def language_of(text: str) -> str:
 
 
 # -- follow-up questions ---------------------------------------------------------
+# A question about who signed a letter: the answer is the signature block, which holds
+# names and titles but no word of the question, so the signatories' names become a unit
+# (and a top passage holding its own letter's signatories answers the question).
+_SIGNED = re.compile(r"\b(?:who\s+signed|signed\s+by|signator(?:y|ies)|signature|ondertekend|ondertekenaars?|"
+                     r"ondertekening|getekend|wie\s+tekende)\b", re.IGNORECASE)
+_LETTER = re.compile(r"(?:letter|brief|document|reply|response|answer|antwoord|reactie|fiche|stuk)", re.IGNORECASE)
+
+
+def asks_who_signed(question: str) -> bool:
+    """'Who signed the letter?', 'Wie heeft de brief ondertekend?' (not 'who signed the treaty')."""
+    return bool(_SIGNED.search(question) and _LETTER.search(question))
+
+
 _FOLLOWUP_START = re.compile(
     r"^\s*(and|but|what about|how about|also|en|maar|ook|wat dan met|hoe zit het met|en hoe zit het met|"
     r"en wat|what else|and what|en verder)\b[\s,:]*",
@@ -380,6 +393,11 @@ class Searcher:
         for st in dict.fromkeys(lexical.analyze(query)):
             if st not in covered:
                 out.append([frozenset([st])])
+        if asks_who_signed(query):
+            names = [frozenset(lexical.analyze(n)) for d in self._documents().values() for n in d.signatories]
+            names = list(dict.fromkeys(n for n in names if n))
+            if names:
+                out.append(names)
         return out
 
     def corpus_acronyms(self):
@@ -547,7 +565,15 @@ class Searcher:
                               "score": score, "threshold": threshold}
         if self.mode == "lexical":
             return best.lex > 0
+        if asks_who_signed(query) and best.row is not None and self._holds_signatories(best.row):
+            return True
         return bool(score >= threshold)
+
+    def _holds_signatories(self, row: PassageRow) -> bool:
+        doc = self._documents().get(row.doc_id)
+        names = [frozenset(lexical.analyze(n)) for n in (doc.signatories if doc else [])]
+        have = set(lexical.analyze(row.text))
+        return any(n and n <= have for n in names)
 
     # -- highlighting --------------------------------------------------------------------------
     def term_weights(self, units: list[list[frozenset[str]]], weights: list[float]) -> dict[str, float]:

@@ -144,3 +144,17 @@ def test_dense_query_leaves_out_equivalents_that_only_repeat_a_variant(searcher)
     extra = dq[dq.index("(") + 1 : -1].split("; ")
     assert "begroting" in extra and "begrotingen" not in extra and "budgets" not in extra, dq
     assert len({variant_key(t) for t in extra}) == len(extra)
+
+
+def test_who_signed_the_letter_finds_the_signature_block(searcher):
+    """The signature block shares no word with the question; the letter's signatories
+    (from its metadata) make it the answer, in English and Dutch, with the names marked."""
+    for q in ("Who signed the letter?", "Wie heeft de brief ondertekend?"):
+        a = searcher.search(q, k=5)
+        assert a.answer_found, q
+        top = a.hits[0]
+        assert "Van Weel" in top.text and "Aukje de Vries" in top.text, q
+        marked = " ".join(top.text[s:e] for s, e in top.highlights)
+        assert "Van Weel" in marked or "Aukje de Vries" in marked, (q, marked)
+    # signing without a letter is another question: no signature shortcut
+    assert not searcher.search("Who signed the Paris Agreement?", k=5).answer_found
