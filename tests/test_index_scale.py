@@ -40,7 +40,7 @@ def small_limits(monkeypatch):
     monkeypatch.setattr(index_mod, "FLAT_LIMIT", 2_000)
 
 
-def test_faiss_type_follows_size_and_ivf_keeps_recall(tmp_path, small_limits):
+def test_faiss_type_follows_size_and_ivf_keeps_recall(tmp_path, small_limits, monkeypatch):
     import faiss
 
     rng = np.random.default_rng(7)
@@ -75,11 +75,19 @@ def test_faiss_type_follows_size_and_ivf_keeps_recall(tmp_path, small_limits):
     assert recall >= 0.98, recall
 
     # a question searches on one OpenMP thread and gives the thread's setting back
+    seen = []
+    search = Index._search_faiss
+
+    def watched(*args):
+        seen.append(faiss.omp_get_max_threads())
+        return search(*args)
+
+    monkeypatch.setattr(Index, "_search_faiss", staticmethod(watched))
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(2)
     try:
         assert [pid for pid, _ in index.dense_search(queries[0], 10)] == got_unfiltered[0]
-        assert faiss.omp_get_max_threads() == 2
+        assert seen == [1] and faiss.omp_get_max_threads() == 2
     finally:
         faiss.omp_set_num_threads(threads)
 
