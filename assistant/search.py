@@ -82,7 +82,6 @@ def language_of(text: str) -> str:
     return "nl" if nl > en else "en"
 
 
-# -- follow-up questions ---------------------------------------------------------
 # A question about who signed a letter: the answer is the signature block, which holds
 # names and titles but no word of the question, so the signatories' names become a unit
 # (and a top passage holding its own letter's signatories answers the question).
@@ -96,6 +95,12 @@ def asks_who_signed(question: str) -> bool:
     return bool(_SIGNED.search(question) and _LETTER.search(question))
 
 
+def _name_stems(doc: DocumentInfo) -> list[frozenset[str]]:
+    """The stems of each signatory's name ({'aukj', 'vries'} for 'Aukje de Vries')."""
+    return [n for n in (frozenset(lexical.analyze(name)) for name in doc.signatories) if n]
+
+
+# -- follow-up questions ---------------------------------------------------------
 _FOLLOWUP_START = re.compile(
     r"^\s*(and|but|what about|how about|also|en|maar|ook|wat dan met|hoe zit het met|en hoe zit het met|"
     r"en wat|what else|and what|en verder)\b[\s,:]*",
@@ -394,8 +399,7 @@ class Searcher:
             if st not in covered:
                 out.append([frozenset([st])])
         if asks_who_signed(query):
-            names = [frozenset(lexical.analyze(n)) for d in self._documents().values() for n in d.signatories]
-            names = list(dict.fromkeys(n for n in names if n))
+            names = list(dict.fromkeys(n for d in self._documents().values() for n in _name_stems(d)))
             if names:
                 out.append(names)
         return out
@@ -571,9 +575,8 @@ class Searcher:
 
     def _holds_signatories(self, row: PassageRow) -> bool:
         doc = self._documents().get(row.doc_id)
-        names = [frozenset(lexical.analyze(n)) for n in (doc.signatories if doc else [])]
         have = set(lexical.analyze(row.text))
-        return any(n and n <= have for n in names)
+        return doc is not None and any(n <= have for n in _name_stems(doc))
 
     # -- highlighting --------------------------------------------------------------------------
     def term_weights(self, units: list[list[frozenset[str]]], weights: list[float]) -> dict[str, float]:
