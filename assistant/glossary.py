@@ -9,7 +9,11 @@ the equivalents of every concept mentioned in a query.
 File format (see ``assistant/data/glossary.tsv``): one concept per line, its
 terms separated by ``" | "`` (a vertical bar; the spaces are optional), the
 first term the canonical Dutch form. ``#`` starts a comment line; blank lines
-are ignored; a TAB is an error (use ``" | "``). Extra files named in the
+are ignored; a TAB is an error (use ``" | "``). Terms after ``=>`` are one-way:
+they are added to a question that uses a term before it, but do not expand
+themselves (``debat | debate => behandeling``: "when is the bill debated?"
+also looks for "behandeling", while "de behandeling van asielaanvragen" gets
+no "debate"); use it for a word whose everyday meaning is wider. Extra files named in the
 environment variable ``ASSISTANT_GLOSSARY`` (several separated by
 ``os.pathsep``) are read after the packaged file; a concept whose canonical
 term matches an earlier concept adds its terms to that concept, and a term
@@ -46,6 +50,7 @@ from .types import AssistantError
 
 ENV_VAR = "ASSISTANT_GLOSSARY"
 SEPARATOR = "|"
+ONE_WAY = "=>"
 PACKAGED = "data/glossary.tsv"
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -76,6 +81,7 @@ class Concept:
     terms: tuple[str, ...]
     source: str = "<string>"
     line: int = 0
+    one_way: tuple[str, ...] = ()  # terms (also in `terms`) that are added but never matched
 
     @property
     def canonical(self) -> str:
@@ -211,9 +217,15 @@ def parse_glossary(text: str, source: str = "<string>") -> list[Concept]:
             continue
         if "\t" in line:
             raise GlossaryError(source, lineno, "TAB found; separate terms with ' | '")
-        parts = [" ".join(p.split()) for p in line.split(SEPARATOR)]
+        sides = line.split(ONE_WAY)
+        if len(sides) > 2:
+            raise GlossaryError(source, lineno, f"'{ONE_WAY}' occurs more than once")
+        groups = [[" ".join(p.split()) for p in side.split(SEPARATOR)] for side in sides]
+        parts = [p for g in groups for p in g]
+        one_way = tuple(groups[1]) if len(groups) > 1 else ()
         if any(not p for p in parts):
-            raise GlossaryError(source, lineno, "empty term (two '|' in a row, or '|' at an end of the line)")
+            raise GlossaryError(source, lineno, "empty term (two '|' in a row, '|' at an end of the line, "
+                                                f"or nothing before or after '{ONE_WAY}')")
         if len(parts) < 2:
             raise GlossaryError(source, lineno, "a concept needs at least two terms separated by ' | '")
         keys: set[str] = set()
@@ -227,7 +239,7 @@ def parse_glossary(text: str, source: str = "<string>") -> list[Concept]:
         if canon in seen:
             raise GlossaryError(source, lineno, f"canonical term {parts[0]!r} already defined on line {seen[canon]}")
         seen[canon] = lineno
-        concepts.append(Concept(tuple(parts), source, lineno))
+        concepts.append(Concept(tuple(parts), source, lineno, one_way))
     return concepts
 
 
@@ -264,6 +276,7 @@ class Glossary:
 
     def __init__(self, extra_files: Iterable[str | os.PathLike] = (), *, packaged: bool = True, env: bool = True):
         self._concepts: list[list[str]] = []
+        self._one_way: list[set[str]] = []  # per concept: terms that are added but never matched
         self._sources: list[tuple[str, int]] = []
         self._by_canon: dict[str, int] = {}
         if packaged:
@@ -281,20 +294,30 @@ class Glossary:
         return g
 
     def add(self, concepts: Sequence[Concept]) -> None:
-        """Add concepts; one whose canonical term is known extends that concept."""
+        """Add concepts; one whose canonical term is known extends that concept
+        (a term stays one-way only while no line lists it as an ordinary term)."""
         for c in concepts:
             k = _key(c.canonical)
             if k in self._by_canon:
-                terms = self._concepts[self._by_canon[k]]
-                terms.extend(t for t in c.terms if t not in terms)
+                ci = self._by_canon[k]
+                terms, one_way = self._concepts[ci], self._one_way[ci]
+                for t in c.terms:
+                    if t not in terms:
+                        terms.append(t)
+                        if t in c.one_way:
+                            one_way.add(t)
+                    elif t not in c.one_way:
+                        one_way.discard(t)
             else:
                 self._by_canon[k] = len(self._concepts)
                 self._concepts.append(list(c.terms))
+                self._one_way.append(set(c.one_way))
                 self._sources.append((c.source, c.line))
         self._build()
 
     def _build(self) -> None:
-        self._concept_list = [Concept(tuple(t), s, ln) for t, (s, ln) in zip(self._concepts, self._sources)]
+        self._concept_list = [Concept(tuple(t), s, ln, tuple(x for x in t if x in ow))
+                              for t, ow, (s, ln) in zip(self._concepts, self._one_way, self._sources)]
         self._terms: list[tuple[_Term, int]] = []  # (term, concept index)
         self._index: dict[tuple[str, str], list[int]] = {}
         order = 0
@@ -302,7 +325,7 @@ class Glossary:
             for t in terms:
                 term = _Term.make(t, order)
                 order += 1
-                if not term.toks:
+                if not term.toks or t in self._one_way[ci]:
                     continue
                 n = len(self._terms)
                 self._terms.append((term, ci))

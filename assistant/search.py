@@ -58,7 +58,7 @@ def _glossary_words() -> tuple[frozenset[str], frozenset[str]]:
     for c in default_glossary().concepts:
         nl.update(w for w in re.findall(r"[a-zà-ÿ]+", c.terms[0].lower()) if len(w) > 3)
         for t in c.terms[1:]:
-            if not t.isupper():
+            if not t.isupper() and t not in c.one_way:
                 other.update(w for w in re.findall(r"[a-zà-ÿ]+", t.lower()) if len(w) > 3)
     # inflections and cognates of Dutch words (ambassades, democracy) say nothing about the language
     heads = {w[:5] for w in nl}
@@ -93,6 +93,38 @@ _LETTER = re.compile(r"(?:letter|brief|document|reply|response|answer|antwoord|r
 def asks_who_signed(question: str) -> bool:
     """'Who signed the letter?', 'Wie heeft de brief ondertekend?' (not 'who signed the treaty')."""
     return bool(_SIGNED.search(question) and _LETTER.search(question))
+
+
+# "When will the bill be debated?" / "Wanneer verschijnt het rapport?": a question that asks
+# for a date shares no word with "behandeling is gepland voor 6 februari 2025", so holding
+# a date (a month, a season or quarter, a year) counts as one unit of the question.
+_WHEN = re.compile(r"\b(?:when|wanneer|what\s+(?:date|year|month)|which\s+(?:date|year|month)|"
+                   r"welke\s+(?:datum|maand)|welk\s+jaar|per\s+welke\s+datum)\b", re.IGNORECASE)
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_DATE_WORDS = ("januari februari maart april mei juni juli augustus september oktober november december "
+               "january february march may june july august october "
+               "kwartaal voorjaar najaar zomer winter zomerreces kerstreces quarter spring summer autumn")
+
+
+def asks_when(question: str) -> bool:
+    """'When will ...?', 'Wanneer ...?', 'In welk jaar ...?'."""
+    return bool(_WHEN.search(question))
+
+
+@lru_cache(maxsize=1)
+def _date_stems() -> frozenset[str]:
+    return frozenset(lexical.analyze(_DATE_WORDS))
+
+
+def holds_date(stems: set[str]) -> bool:
+    """Whether a passage's stems name a month, season, quarter or year."""
+    dates = _date_stems()
+    return any(t in dates or _YEAR.match(t) for t in stems)
+
+
+def date_weight(weights: list[float]) -> float:
+    """The weight of the date a 'when' question asks for: that of its commonest unit."""
+    return min(weights, default=0.0)
 
 
 def _name_stems(doc: DocumentInfo) -> list[frozenset[str]]:
@@ -296,7 +328,8 @@ class Searcher:
             vecs.update(self.index.vectors_for([pid for pid in missing if pid not in vecs]))
             for pid, v in vecs.items():
                 cands[pid].dense = float(v @ qvec)
-        weights = self.coverage(units, list(cands.values()), lex)
+        wants_date = asks_when(query)
+        weights = self.coverage(units, list(cands.values()), lex, wants_date)
         self.fuse(list(cands.values()))
         ranked = sorted(cands.values(), key=lambda c: -c.score)[: max(4 * k, 20)]
         rows = self.index.passages([c.pid for c in ranked])
@@ -308,6 +341,7 @@ class Searcher:
         docs = self._documents()
         found = self.answer_found(top, query, list(cands.values()))
         hl_weights = self.term_weights(units, weights)
+        hl_date = date_weight(weights) if wants_date else 0.0
         hits: list[Hit] = []
         for rank, c in enumerate(top, 1):
             row = c.row
@@ -323,7 +357,7 @@ class Searcher:
                       section=row.section, footnotes=footnotes, document=doc, weak=not found)
             hit.citation = citation(hit)
             # sentence embeddings (when no word matches) only for the first hit: they cost a model run each
-            hit.highlights = self.highlight(text, hl_weights, qvec if rank == 1 else None)
+            hit.highlights = self.highlight(text, hl_weights, qvec if rank == 1 else None, hl_date)
             hits.append(hit)
         return Answer(query=question, answer_found=found, hits=hits, rewritten_query=query,
                       language=language_of(question))
@@ -434,7 +468,8 @@ class Searcher:
                     self._acr, self._acr_docs, self._acr_gen = g, cache, gen
         return self._acr
 
-    def coverage(self, units: list[list[frozenset[str]]], cands: list[_Candidate], lex: _Lexical) -> list[float]:
+    def coverage(self, units: list[list[frozenset[str]]], cands: list[_Candidate], lex: _Lexical,
+                 wants_date: bool = False) -> list[float]:
         """Set each candidate's `cov`: the IDF-weighted share of the units it holds.
 
         A unit counts fully when the passage (with its title, section and notes)
@@ -457,7 +492,8 @@ class Searcher:
 
         weights = [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in
                    (max(min(dfreq(t) for t in a) for a in u) for u in units)]
-        total = sum(weights) or 1.0
+        date_w = date_weight(weights) if wants_date else 0.0
+        total = (sum(weights) + date_w) or 1.0
         have = dict(lex.stems)
         have.update(self.index.stems_for([c.pid for c in cands if c.pid not in have]))
         for c in cands:
@@ -468,6 +504,8 @@ class Searcher:
                     got += w
                 elif any(all(t in st or not st.isdisjoint(near.get(t, ())) for t in a) for a in u):
                     got += FUZZY_CREDIT * w
+            if date_w and holds_date(st):
+                got += date_w
             c.cov = got / total
         return weights
 
@@ -588,7 +626,8 @@ class Searcher:
                     out[t] = max(out.get(t, 0.0), w / len(a))
         return out
 
-    def highlight(self, text: str, weights: dict[str, float], qvec: np.ndarray | None = None) -> list[tuple[int, int]]:
+    def highlight(self, text: str, weights: dict[str, float], qvec: np.ndarray | None = None,
+                  date_w: float = 0.0) -> list[tuple[int, int]]:
         """The sentences of `text` that best match the question, as [start, end) offsets.
 
         A sentence scores the IDF of the question words it holds; a word also
@@ -596,11 +635,13 @@ class Searcher:
         English-Dutch cognates and compounds (diaspora ~ diasporagemeenschappen,
         democracy ~ democratie). With no overlap at all, and only when the
         sentence-transformers model is already loaded, the sentences are embedded.
+        For a question that asks when, a sentence naming a date also scores `date_w`.
         """
         spans = sentence_spans(text)
         if not spans or not weights:
             return []
-        scores = [_overlap(set(lexical.analyze(text[a:b])), weights) for a, b in spans]
+        stems = [set(lexical.analyze(text[a:b])) for a, b in spans]
+        scores = [_overlap(st, weights) + (date_w if date_w and holds_date(st) else 0.0) for st in stems]
         best = max(scores)
         if best <= 0:
             if qvec is not None and self.embedder.loaded and len(spans) > 1:

@@ -56,6 +56,7 @@ def test_header_documents_the_format():
     assert header.startswith("#")
     assert "' | '" in header or '" | "' in header
     assert "canonical" in header.lower()
+    assert "=>" in header  # one-way terms
 
 
 # -- expansion ------------------------------------------------------------------------------------
@@ -168,6 +169,9 @@ def test_default_glossary_is_cached(monkeypatch):
         "a\tb",
         "a | ---",
         "a | b | a",
+        "a => b => c",
+        "a | b =>",
+        "=> a | b",
     ],
 )
 def test_malformed_user_glossary_names_file_and_line(tmp_path, monkeypatch, bad):
@@ -198,3 +202,34 @@ def test_missing_user_file_is_named(tmp_path):
 def test_from_text():
     g = Glossary.from_text("fiets | bicycle | bike\n")
     assert g.expansions("my bikes") == ["fiets", "bicycle"]
+
+
+# -- one-way terms ------------------------------------------------------------------------------
+
+def test_one_way_terms_are_added_but_never_expand():
+    g = Glossary.from_text("debat | debate => behandeling | plenaire behandeling\n")
+    (c,) = g.concepts
+    assert c.terms == ("debat", "debate", "behandeling", "plenaire behandeling")
+    assert c.one_way == ("behandeling", "plenaire behandeling")
+    assert g.expansions("When will the bill be debated?") == ["behandeling", "plenaire behandeling"]
+    assert _has(g.expansions("wanneer is het debat?"), "behandeling")
+    assert g.matches("de behandeling van asielaanvragen") == []
+    assert g.expansions("de plenaire behandeling van het wetsvoorstel") == []
+
+
+def test_a_later_two_way_line_makes_a_one_way_term_two_way():
+    g = Glossary.from_text("debat | debate => behandeling\n")
+    g.add(parse_glossary("debat | behandeling\n"))
+    assert g.concepts[0].one_way == ()
+    assert _has(g.expansions("de behandeling"), "debate")
+    # and a one-way line does not demote a term that is already two-way
+    g2 = Glossary.from_text("debat | debate | behandeling\n")
+    g2.add(parse_glossary("debat => behandeling\n"))
+    assert _has(g2.expansions("de behandeling"), "debate")
+
+
+def test_packaged_parliamentary_terms(g):
+    assert _has(g.expansions("When will the bill be debated?"), "behandeling")
+    assert _has(g.expansions("plenary debate on the budget"), "plenaire behandeling")
+    assert not _has(g.expansions("de medische behandeling van asielzoekers"), "debate")
+    assert _has(g.expansions("When does the directive enter into force?"), "inwerkingtreding")

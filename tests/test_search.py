@@ -158,3 +158,41 @@ def test_who_signed_the_letter_finds_the_signature_block(searcher):
         assert "Van Weel" in marked or "Aukje de Vries" in marked, (q, marked)
     # signing without a letter is another question: no signature shortcut
     assert not searcher.search("Who signed the Paris Agreement?", k=5).answer_found
+
+
+def test_a_when_question_counts_a_date_as_one_of_its_units(searcher):
+    """'When ...?' shares no word with 'gepland voor 6 februari 2025': naming a date
+    (a month, season, quarter or year) counts as one more unit of such a question,
+    in coverage and in the highlighted sentences."""
+    from assistant.search import _Candidate, asks_when, holds_date
+
+    assert asks_when("When did the working group start?") and asks_when("Wanneer start de werkgroep?")
+    assert asks_when("In welk jaar is de FOC opgericht?") and asks_when("Since when has it existed?")
+    assert not asks_when("Whenever possible, what does the cabinet do?")
+    assert not asks_when("What does the cabinet say about CSDDD?")
+    assert holds_date({"zomer", "2024"}) and holds_date({"februari"}) and holds_date({"2018"})
+    assert not holds_date({"310", "person", "sanctie"})
+
+    q = "When did the working group on implementing the due diligence directive start?"
+    units = searcher.query_units(q)
+    lex = searcher._lexical_half(units, None)
+    stems = searcher.index.stems_for([pid for pid, _ in lex.hits])
+    dated = [p for p, st in stems.items() if holds_date(st)]
+    undated = [p for p, st in stems.items() if not holds_date(st)]
+    assert dated and undated
+    cov = {}
+    for wants in (False, True):
+        cands = [_Candidate(p) for p in dated + undated]
+        searcher.coverage(units, cands, lex, wants)
+        cov[wants] = {c.pid: c.cov for c in cands}
+    assert all(cov[True][p] > cov[False][p] for p in dated)
+    assert all(cov[True][p] <= cov[False][p] for p in undated)
+
+    text = ("De werkgroep bereidt de implementatie van de richtlijn voor. "
+            "De werkgroep is in de zomer van 2024 van start gegaan.")
+    weights = searcher.term_weights(units, [1.0] * len(units))
+    both = [text[a:b] for a, b in searcher.highlight(text, weights)]
+    dated_only = [text[a:b] for a, b in searcher.highlight(text, weights, None, 1.0)]
+    assert len(both) == 2 and dated_only == ["De werkgroep is in de zomer van 2024 van start gegaan."]
+    top = searcher.search(q, k=3).hits[0]
+    assert any("zomer van 2024" in top.text[a:b] for a, b in top.highlights), top.highlights
