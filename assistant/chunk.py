@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 from .types import Page, Passage
 
-# "Aanbeveling 8:", "Vraag 3", "Antwoord 3", "Artikel 2a", "Hoofdstuk 4", "Recommendation 2:"
+# "Aanbeveling 8:", "Vraag 3", "Antwoord 3", "Artikel 2a", "Hoofdstuk 4", "Recommendation 2:",
+# and a combined answer to several questions: "Antwoord 5 en 6", "Vragen 2, 3 en 4"
 _LABEL_HEADING = re.compile(
     r"^(?P<label>(?:Aanbeveling|Aanbevelingen|Recommendation|Vraag|Vragen|Antwoord|Artikel|Hoofdstuk|"
-    r"Paragraaf|Bijlage|Onderdeel|Conclusie|Advies)\s+[0-9]{1,3}[a-z]?)\s*(?::|\.|$|\s+[-–]\s)",
+    r"Paragraaf|Bijlage|Onderdeel|Conclusie|Advies)\s+[0-9]{1,3}[a-z]?"
+    r"(?:(?:\s*,\s*|\s+(?:en|and)\s+)[0-9]{1,3}[a-z]?)*)\s*(?::|\.|$|\s+[-–]\s)",
 )
 # "1. Inleiding", "2.3 Reactie van het kabinet", "IV. Slot", "A. Algemeen"
 _NUMBERED_HEADING = re.compile(

@@ -428,6 +428,15 @@ class Index:
         rows = self.passages(ids)
         return [rows[i] for i in ids if i in rows]
 
+    def passages_after(self, doc_id: str, ordinal: int, n: int) -> list[PassageRow]:
+        """The next `n` passages of a document after one passage, in order."""
+        with self._lock:
+            ids = [r[0] for r in self._db.execute(
+                "SELECT id FROM passages WHERE doc_id = ? AND ordinal > ? AND ordinal <= ? ORDER BY ordinal",
+                (doc_id, ordinal, ordinal + n))]
+        rows = self.passages(ids)
+        return [rows[i] for i in ids if i in rows]
+
     def passage_ids_for(self, doc_ids: list[str] | None = None, date_from: str | None = None,
                         date_to: str | None = None) -> np.ndarray | None:
         """Passage ids allowed by a filter, or None when nothing is filtered."""

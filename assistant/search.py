@@ -337,6 +337,7 @@ class Searcher:
             c.row = rows.get(c.pid)
         ranked = [c for c in ranked if c.row is not None]
         top = self._dedupe(ranked, k)
+        self._attach_answers(top)
 
         docs = self._documents()
         found = self.answer_found(top, query, list(cands.values()))
@@ -354,7 +355,8 @@ class Searcher:
                 page_end = max(page_end, r.page_end)
                 footnotes += [f for f in r.footnotes if f not in footnotes]
             hit = Hit(rank=rank, score=c.score, passage_id=row.id, text=text, page=row.page, page_end=page_end,
-                      section=row.section, footnotes=footnotes, document=doc, weak=not found)
+                      section=row.section, footnotes=footnotes, document=doc, weak=not found,
+                      passage_ids=[row.id] + [r.id for r in c.extra])
             hit.citation = citation(hit)
             # sentence embeddings (when no word matches) only for the first hit: they cost a model run each
             hit.highlights = self.highlight(text, hl_weights, qvec if rank == 1 else None, hl_date)
@@ -582,6 +584,28 @@ class Searcher:
                 break
         return out
 
+    def _attach_answers(self, top: list[_Candidate]) -> None:
+        """A hit that is a question of a Kamervragen reply ("Vraag 3 Is Atradius ...?") shows
+        the start of its answer ("Antwoord 3 Ja, ...") too: the question is what matches the
+        user's words best, the answer is what they want. The answer is the first
+        "Antwoord" passage after it, past at most ANSWER_WINDOW - 1 further questions (a
+        combined "Antwoord op vragen 5 en 6"), and only when it is not a hit of its own."""
+        shown = {c.pid for c in top} | {r.id for c in top for r in c.extra}
+        for c in top:
+            last = c.extra[-1] if c.extra else c.row
+            asked = _numbers(last.section, _QUESTION_SECTION)
+            if not asked:
+                continue
+            for r in self.index.passages_after(last.doc_id, last.ordinal, ANSWER_WINDOW):
+                answered = _numbers(r.section, _ANSWER_SECTION)
+                if answered and max(answered) >= max(asked):
+                    if r.id not in shown:
+                        c.extra.append(r)
+                        shown.add(r.id)
+                    break
+                if not _QUESTION_SECTION.match(r.section or ""):
+                    break
+
     # -- no-answer decision ------------------------------------------------------------------
     def answer_found(self, top: list[_Candidate], query: str, cands: list[_Candidate]) -> bool:
         """Whether the best passage answers the question.
@@ -673,3 +697,13 @@ def _overlap(sentence: set[str], weights: dict[str, float]) -> float:
 
 
 MERGE_MAX_WORDS = 300  # adjacent passages are shown as one quote up to this length
+ANSWER_WINDOW = 3  # a question of a Kamervragen reply looks this many passages ahead for its answer
+_QUESTION_SECTION = re.compile(r"^Vra(?:ag|gen)\s+\d", re.IGNORECASE)
+_ANSWER_SECTION = re.compile(r"^Antwoord(?:en)?\s+(?:op\s+vra(?:ag|gen)\s+)?\d", re.IGNORECASE)
+
+
+def _numbers(section: str | None, label: re.Pattern) -> list[int]:
+    """The numbers of a 'Vraag 3' / 'Antwoord 5 en 6' section label ([] for other sections)."""
+    if not section or not label.match(section):
+        return []
+    return [int(n) for n in re.findall(r"\d+", section)]

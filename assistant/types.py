@@ -131,6 +131,9 @@ class Hit:
     citation: str = ""
     highlights: list[tuple[int, int]] = field(default_factory=list)
     weak: bool = False
+    # every passage shown in `text`, in order: passage_id first, then an adjacent one merged
+    # into it or the answer attached to a Kamervragen question (joined by one space)
+    passage_ids: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict:
         d = self.document
@@ -146,6 +149,7 @@ class Hit:
             "highlights": [list(h) for h in self.highlights],
             "weak": self.weak,
             "passage_id": self.passage_id,
+            "passage_ids": list(self.passage_ids or [self.passage_id]),
             "document": {
                 "id": d.id,
                 "title": d.title,

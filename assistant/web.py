@@ -475,22 +475,31 @@ def file_link(doc_id: str, page: int | None, media_type: str | None) -> str:
 def _context(assistant: "Assistant", hit: "Hit") -> tuple[list, list, int]:
     """The passages just before and after a hit, and the page its evidence starts on.
 
-    A hit may be two adjacent passages merged; when its first highlighted
-    sentence lies in the second one, the link opens that passage's page.
+    A hit may be several passages (an adjacent one merged in, or the answer to a
+    Kamervragen question); "after" follows the last of them, and when the first
+    highlighted sentence lies in a later one, the link opens that passage's page.
     """
     try:
         index = assistant.index
-        row = index.passages([hit.passage_id]).get(hit.passage_id)
-        if row is None:
+        ids = list(hit.passage_ids or [hit.passage_id])
+        rows = index.passages(ids)
+        parts = [rows[i] for i in ids if i in rows]
+        if not parts:
             return [], [], hit.page
-        merged = len(hit.text) > len(row.text) + 1
-        last = row.ordinal + (1 if merged else 0)
-        before = [r for r in index.neighbours(row.doc_id, row.ordinal) if r.ordinal == row.ordinal - 1]
-        around_last = index.neighbours(row.doc_id, last)
-        after = [r for r in around_last if r.ordinal == last + 1]
+        first, last = parts[0], parts[-1]
+        shown = {r.id for r in parts}
+        before = [r for r in index.neighbours(first.doc_id, first.ordinal)
+                  if r.ordinal == first.ordinal - 1 and r.id not in shown]
+        after = [r for r in index.neighbours(last.doc_id, last.ordinal)
+                 if r.ordinal == last.ordinal + 1 and r.id not in shown]
         page = hit.page
-        if merged and hit.highlights and min(a for a, _ in hit.highlights) > len(row.text):
-            page = next((r.page for r in around_last if r.ordinal == last), hit.page)
+        if hit.highlights:
+            start, offset = min(a for a, _ in hit.highlights), 0
+            for r in parts:  # the parts are joined by one space
+                if start < offset + len(r.text):
+                    page = r.page
+                    break
+                offset += len(r.text) + 1
         return before, after, page
     except Exception:  # context is a nicety; never lose the answer for it
         return [], [], hit.page

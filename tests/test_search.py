@@ -196,3 +196,61 @@ def test_a_when_question_counts_a_date_as_one_of_its_units(searcher):
     assert len(both) == 2 and dated_only == ["De werkgroep is in de zomer van 2024 van start gegaan."]
     top = searcher.search(q, k=3).hits[0]
     assert any("zomer van 2024" in top.text[a:b] for a, b in top.highlights), top.highlights
+
+
+KAMERVRAGEN_REPLY = """Antwoord op vragen van het lid Jansen over fietsparkeren bij stations
+
+Vraag 1
+Bent u bekend met het bericht dat reizigers bij station Utrecht Centraal elke ochtend geen vrije plek in de fietsenstalling vinden en hun fiets daarom op de stoep achterlaten, waar voetgangers en mensen met een rolstoel of een kinderwagen er last van hebben? Hoe beoordeelt u deze situatie, mede gelet op de afspraken die eerder met de gemeente en ProRail over de capaciteit van de stallingen zijn gemaakt?
+
+Antwoord 1
+Ja. ProRail en de gemeente Utrecht tellen de bezetting van de stallingen elk kwartaal. In de ochtendspits is de bezetting hoger dan negentig procent, en op dinsdag en donderdag zijn de stallingen vol. De gemeente verwijdert fietsen die buiten de rekken staan na een waarschuwing. Ik vind het onwenselijk dat reizigers geen plek vinden, en ik heb met de gemeente en ProRail afgesproken dat zij de bezetting maandelijks gaan volgen tot de uitbreiding gereed is.
+
+Vraag 2
+Hoeveel extra fietsparkeerplekken komen er de komende jaren bij station Utrecht Centraal, en wanneer worden deze plekken in gebruik genomen? Kunt u daarbij aangeven of de uitbreiding voldoende is om de verwachte groei van het aantal treinreizigers dat met de fiets naar het station komt op te vangen, en welke aannames over die groei daarbij zijn gehanteerd?
+
+Vraag 3
+Wie betaalt de uitbreiding van de fietsenstalling bij station Utrecht Centraal, en hoe is de verdeling van de kosten tussen het Rijk, de gemeente Utrecht en ProRail tot stand gekomen? Is daarbij rekening gehouden met de kosten van beheer en bewaking van de stalling in de jaren na de oplevering, en wie draagt die kosten van beheer?
+
+Antwoord 2 en 3
+Aan de westkant van het station komen 4.000 extra plekken, die in maart 2027 in gebruik worden genomen. Het Rijk, de gemeente en ProRail dragen elk een derde van de bouwkosten van 18 miljoen euro; de gemeente draagt de kosten van beheer en bewaking. Met deze uitbreiding is er tot 2035 voldoende capaciteit bij een groei van twee procent per jaar.
+
+Vraag 4
+Bent u bereid de Kamer periodiek te informeren over de voortgang van de uitbreiding van de fietsenstallingen bij de grote stations, en daarbij ook in te gaan op de stallingen bij kleinere stations in de regio, waar reizigers eveneens klagen over een tekort aan plekken en over het ontbreken van bewaking?
+
+Antwoord 4
+Ja, in de voortgangsbrief over het programma fietsparkeren, die de Kamer voor de zomer ontvangt. Daarin ga ik ook in op de stallingen bij kleinere stations en op de bewaking ervan.
+"""
+
+
+def test_a_kamervragen_question_shows_its_answer(seed_assistant, tmp_path):
+    """The question of a Kamervragen reply matches the user's words best; the hit shows
+    the answer after it (also a combined 'Antwoord 2 en 3'), and the web view's context
+    continues after the answer."""
+    from assistant.web import _context
+
+    f = tmp_path / "antwoord-fietsparkeren.txt"
+    f.write_text(KAMERVRAGEN_REPLY, encoding="utf-8")
+    [r] = seed_assistant.ingest([f])
+    assert r.status == "added", r
+    rows = seed_assistant.index.passages_after(r.doc_id, -1, 20)
+    assert [x.section for x in rows][-4:] == ["Vraag 3", "Antwoord 2 en 3", "Vraag 4", "Antwoord 4"]
+
+    s = seed_assistant.searcher()
+    for q, answer in [("How many extra bicycle parking spaces are coming at Utrecht Central station?", "4.000 extra plekken"),
+                      ("Wie betaalt de uitbreiding van de fietsenstalling bij Utrecht Centraal?", "elk een derde"),
+                      ("Zal de minister de Kamer informeren over de voortgang van de fietsenstallingen?", "voortgangsbrief")]:
+        hit = s.search(q, k=1).hits[0]
+        assert hit.section.startswith("Vraag"), (q, hit.section)
+        assert answer in hit.text and len(hit.passage_ids) == 2, (q, hit.text)
+        assert hit.to_json()["passage_ids"] == hit.passage_ids
+        parts = seed_assistant.index.passages(hit.passage_ids)
+        assert hit.text == " ".join(parts[i].text for i in hit.passage_ids)
+        before, after, _ = _context(seed_assistant, hit)
+        assert not set(hit.passage_ids) & {x.id for x in before + after}
+        last = parts[hit.passage_ids[-1]]
+        assert all(x.ordinal == last.ordinal + 1 for x in after)
+    # an answer that is a hit of its own is not repeated under its question
+    hits = s.search("Hoeveel extra fietsparkeerplekken komen er bij Utrecht Centraal en wie betaalt ze?", k=5).hits
+    ids = [i for h in hits for i in h.passage_ids]
+    assert len(ids) == len(set(ids))
