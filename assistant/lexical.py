@@ -126,13 +126,17 @@ def _long_form(short: str, words: list[str]) -> str | None:
     return long
 
 
+# "(hierna: K-EET)", "(hierna te noemen: ATR)", "(hereinafter: CT)"
+_HEREAFTER = re.compile(r"^(?:hierna(?:\s+te\s+noemen)?|verder|voortaan|hereinafter|hereafter)\b\s*:?\s*", re.IGNORECASE)
+
+
 def defined_acronyms(text: str) -> list[tuple[str, str]]:
     """(long form, acronym) pairs that a text defines, e.g. ('Freedom Online Coalition', 'FOC')."""
     out: list[tuple[str, str]] = []
     for m in _PAREN.finditer(text):
-        inner = m.group(1).strip()
+        inner = _HEREAFTER.sub("", m.group(1).strip())
         parts = [p.strip() for p in re.split(r"[,;]", inner)]
-        # "long form (ACR)" or "long form (ACR, ...)" / "(long form, ACR)"
+        # "long form (ACR)", "long form (hierna: ACR)", "long form (ACR, ...)" / "(long form, ACR)"
         if parts and _is_acronym_token(parts[0]):
             left = _LEFT_WORDS.findall(text[max(0, m.start() - 200):m.start()])
             n = len([c for c in parts[0] if c.isalnum()])

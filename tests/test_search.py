@@ -78,8 +78,12 @@ def test_acronym_inside_a_longer_term_expands_too(searcher):
 def test_acronyms_the_documents_define_are_used():
     pairs = defined_acronyms("De Interdepartementale Werkgroep Implementatie (IWI) startte. Ook de "
                              "exportkredietverzekeringen (EKV) en een tape (consolidated tape, CT) komen aan bod. "
-                             "Vragen van het lid Erkens (VVD).")
+                             "Vragen van het lid Erkens (VVD). In 2020 is de ketenaanpak eetstoornissen "
+                             "(hierna: K-EET) gestart, met het Adviescollege toetsing regeldruk (hierna te noemen: "
+                             "ATR) ernaast; de Wet (hierna: de Wet) blijft.")
     assert ("Interdepartementale Werkgroep Implementatie", "IWI") in pairs
+    assert ("ketenaanpak eetstoornissen", "K-EET") in pairs
+    assert ("Adviescollege toetsing regeldruk", "ATR") in pairs
     assert ("exportkredietverzekeringen", "EKV") in pairs
     assert ("consolidated tape", "CT") in pairs
     assert not any(short == "VVD" for _, short in pairs)
