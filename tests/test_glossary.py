@@ -228,8 +228,12 @@ def test_a_later_two_way_line_makes_a_one_way_term_two_way():
     assert _has(g2.expansions("de behandeling"), "debate")
 
 
-def test_packaged_parliamentary_terms(g):
+def test_packaged_one_way_terms(g):
     assert _has(g.expansions("When will the bill be debated?"), "behandeling")
     assert _has(g.expansions("plenary debate on the budget"), "plenaire behandeling")
     assert not _has(g.expansions("de medische behandeling van asielzoekers"), "debate")
     assert _has(g.expansions("When does the directive enter into force?"), "inwerkingtreding")
+    # everyday policy words: English finds the Dutch word, Dutch gets no English added
+    assert _has(g.expansions("Which authority supervises the banks?"), "toezicht")
+    assert _has(g.expansions("Does the Netherlands support the proposal?"), "steun")
+    assert g.matches("Hoe is het toezicht op de steun geregeld?") == []
