@@ -257,3 +257,30 @@ def test_a_kamervragen_question_shows_its_answer(seed_assistant, tmp_path):
     hits = s.search("Hoeveel extra fietsparkeerplekken komen er bij Utrecht Centraal en wie betaalt ze?", k=5).hits
     ids = [i for h in hits for i in h.passage_ids]
     assert len(ids) == len(set(ids))
+
+
+def test_top_hits_are_distinct_pieces_of_evidence(seed_assistant, tmp_path):
+    """A second copy of the letter doubles every passage: the hits still show each text once,
+    and passages next to each other in one document are one hit (up to MERGE_MAX_WORDS)."""
+    from assistant.search import MERGE_MAX_WORDS
+    from .conftest import SEED
+
+    copy = tmp_path / "kopie-van-de-brief.txt"
+    copy.write_text("Kopie voor het archief.\n\n" + SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    [r] = seed_assistant.ingest([copy])
+    assert r.status == "added", r
+    s = seed_assistant.searcher()
+    for q in ["what did the cabinet say about CSDDD?", "Freedom Online Coalition",
+              "mensenrechtenverdedigers ambassades", "Belarus sancties", "Wat doet het kabinet tegen SLAPPs?"]:
+        hits = s.search(q, k=5).hits
+        assert len(hits) == 5, q
+        parts = [seed_assistant.index.passages(h.passage_ids) for h in hits]
+        texts = [p.text for hp in parts for p in hp.values()]
+        assert len(texts) == len(set(texts)), q
+        for i, a in enumerate(parts):
+            for b in parts[i + 1:]:
+                for pa in a.values():
+                    for pb in b.values():
+                        if pa.doc_id == pb.doc_id and abs(pa.ordinal - pb.ordinal) == 1:
+                            words = sum(len(p.text.split()) for p in list(a.values()) + list(b.values()))
+                            assert words > MERGE_MAX_WORDS, (q, pa.ordinal, pb.ordinal)
