@@ -82,17 +82,24 @@ def language_of(text: str) -> str:
     return "nl" if nl > en else "en"
 
 
-# A question about who signed a letter: the answer is the signature block, which holds
-# names and titles but no word of the question, so the signatories' names become a unit
-# (and a top passage holding its own letter's signatories answers the question).
-_SIGNED = re.compile(r"\b(?:who\s+signed|signed\s+by|signator(?:y|ies)|signature|ondertekend|ondertekenaars?|"
-                     r"ondertekening|getekend|wie\s+tekende)\b", re.IGNORECASE)
-_LETTER = re.compile(r"(?:letter|brief|document|reply|response|answer|antwoord|reactie|fiche|stuk)", re.IGNORECASE)
+# A question about who signed a letter, or who submitted a motion or answered questions (a
+# motion is signed by its submitters, a reply by its minister): the answer is the signature
+# block or the names under the motion, which share no word with the question, so the
+# signatories' names become a unit (and a top passage holding its own document's
+# signatories answers the question).
+_SIGNED = re.compile(r"\b(?:(?:who|which\s+\w+)\s+(?:signed|submitted|tabled|filed|answered)|"
+                     r"(?:signed|submitted|tabled|answered)\s+by|signator(?:y|ies)|signature|ondertekend|"
+                     r"ondertekenaars?|ondertekening|getekend|wie\s+tekende)\b", re.IGNORECASE)
+_WHO_NL = re.compile(r"^\s*(?:wie|welke)\b.*\b(?:ingediend|indiende|diende\b.*\bin|beantwoord|beantwoordde)\b",
+                     re.IGNORECASE)
+_LETTER = re.compile(r"(?:letter|brief|document|reply|response|answer|antwoord|reactie|fiche|stuk|motion|moti[ea]|"
+                     r"amendment|amendement|questions|vragen)", re.IGNORECASE)
 
 
 def asks_who_signed(question: str) -> bool:
-    """'Who signed the letter?', 'Wie heeft de brief ondertekend?' (not 'who signed the treaty')."""
-    return bool(_SIGNED.search(question) and _LETTER.search(question))
+    """'Who signed the letter?', 'Wie heeft de brief ondertekend?', 'Who submitted the motion?',
+    'Welke minister heeft de vragen beantwoord?' (not 'who signed the treaty')."""
+    return bool((_SIGNED.search(question) or _WHO_NL.search(question)) and _LETTER.search(question))
 
 
 # "When will the bill be debated?" / "Wanneer verschijnt het rapport?": a question that asks

@@ -10,6 +10,8 @@ from assistant.glossary import Glossary
 from assistant.lexical import analyze, defined_acronyms
 from assistant.search import Searcher, language_of, rewrite_followup
 
+from .conftest import needs_shared
+
 # Written from the seed letter for this test (not the shared dev sets): English questions that
 # BM25 can only half answer, Dutch ones with exact names and numbers that suit BM25 better.
 FIXED = [
@@ -284,3 +286,36 @@ def test_top_hits_are_distinct_pieces_of_evidence(seed_assistant, tmp_path):
                         if pa.doc_id == pb.doc_id and abs(pa.ordinal - pb.ordinal) == 1:
                             words = sum(len(p.text.split()) for p in list(a.values()) + list(b.values()))
                             assert words > MERGE_MAX_WORDS, (q, pa.ordinal, pb.ordinal)
+
+
+def test_who_submitted_or_answered_uses_the_signatories():
+    """A motion is signed by its submitters and a reply by its minister: 'who submitted the
+    motion?' and 'which minister answered the questions?' ask for the signatories too."""
+    from assistant.search import asks_who_signed
+
+    for q in ("Who submitted the motion on savings interest?", "Which minister answered the questions?",
+              "Wie heeft de motie ingediend?", "Wie diende het amendement in?",
+              "Welke minister heeft de vragen beantwoord?", "Who tabled the amendment?"):
+        assert asks_who_signed(q), q
+    for q in ("What does the motion ask?", "Zijn de vragen beantwoord?", "Which questions were answered?",
+              "Who signed the Paris Agreement?"):
+        assert not asks_who_signed(q), q
+
+
+@needs_shared
+def test_who_submitted_the_motion_is_answered(tmp_path, settings_factory, embedder):
+    from assistant.core import Assistant
+    from .conftest import SHARED
+
+    a = Assistant(settings_factory(tmp_path / "index"), embedder=embedder)
+    [r] = a.ingest([SHARED / "corpus-real" / "letters" / "kst-32545-143" / "kst-32545-143.pdf"])
+    assert r.status == "added", r
+    s = a.searcher()
+    for q in ("Who tabled the motion about negative interest on savings?",
+              "Wie heeft de motie over de negatieve spaarrente ingediend?"):
+        ans = s.search(q, k=3)
+        assert ans.answer_found, (q, s.last_evidence)
+        top = ans.hits[0]
+        marked = " ".join(top.text[x:y] for x, y in top.highlights)
+        assert "Inge van Dijk" in top.text and "Grinwis" in top.text, q
+        assert "Grinwis" in marked or "Inge van Dijk" in marked, (q, marked)
