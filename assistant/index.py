@@ -419,23 +419,18 @@ class Index:
                     out[r[0]] = PassageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9])
         return out
 
-    def neighbours(self, doc_id: str, ordinal: int) -> list[PassageRow]:
-        """The passages just before and after one passage (context in the web view)."""
+    def passages_between(self, doc_id: str, first: int, last: int) -> list[PassageRow]:
+        """A document's passages with ordinals first..last, in order."""
         with self._lock:
             ids = [r[0] for r in self._db.execute(
                 "SELECT id FROM passages WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
-                (doc_id, ordinal - 1, ordinal + 1))]
+                (doc_id, first, last))]
         rows = self.passages(ids)
         return [rows[i] for i in ids if i in rows]
 
-    def passages_after(self, doc_id: str, ordinal: int, n: int) -> list[PassageRow]:
-        """The next `n` passages of a document after one passage, in order."""
-        with self._lock:
-            ids = [r[0] for r in self._db.execute(
-                "SELECT id FROM passages WHERE doc_id = ? AND ordinal > ? AND ordinal <= ? ORDER BY ordinal",
-                (doc_id, ordinal, ordinal + n))]
-        rows = self.passages(ids)
-        return [rows[i] for i in ids if i in rows]
+    def neighbours(self, doc_id: str, ordinal: int) -> list[PassageRow]:
+        """The passages just before and after one passage (context in the web view), and itself."""
+        return self.passages_between(doc_id, ordinal - 1, ordinal + 1)
 
     def passage_ids_for(self, doc_ids: list[str] | None = None, date_from: str | None = None,
                         date_to: str | None = None) -> np.ndarray | None:

@@ -606,7 +606,7 @@ class Searcher:
             asked = _numbers(last.section, _QUESTION_SECTION)
             if not asked:
                 continue
-            for r in self.index.passages_after(last.doc_id, last.ordinal, ANSWER_WINDOW):
+            for r in self.index.passages_between(last.doc_id, last.ordinal + 1, last.ordinal + ANSWER_WINDOW):
                 answered = _numbers(r.section, _ANSWER_SECTION)
                 if answered and max(answered) >= max(asked):
                     if r.id not in shown:

@@ -135,6 +135,10 @@ class Hit:
     # into it or the answer attached to a Kamervragen question (joined by one space)
     passage_ids: list[int] = field(default_factory=list)
 
+    def __post_init__(self):
+        if not self.passage_ids:
+            self.passage_ids = [self.passage_id]
+
     def to_json(self) -> dict:
         d = self.document
         return {
@@ -149,7 +153,7 @@ class Hit:
             "highlights": [list(h) for h in self.highlights],
             "weak": self.weak,
             "passage_id": self.passage_id,
-            "passage_ids": list(self.passage_ids or [self.passage_id]),
+            "passage_ids": list(self.passage_ids),
             "document": {
                 "id": d.id,
                 "title": d.title,

@@ -481,17 +481,16 @@ def _context(assistant: "Assistant", hit: "Hit") -> tuple[list, list, int]:
     """
     try:
         index = assistant.index
-        ids = list(hit.passage_ids or [hit.passage_id])
-        rows = index.passages(ids)
-        parts = [rows[i] for i in ids if i in rows]
+        rows = index.passages(hit.passage_ids)
+        parts = [rows[i] for i in hit.passage_ids if i in rows]
         if not parts:
             return [], [], hit.page
         first, last = parts[0], parts[-1]
         shown = {r.id for r in parts}
-        before = [r for r in index.neighbours(first.doc_id, first.ordinal)
-                  if r.ordinal == first.ordinal - 1 and r.id not in shown]
-        after = [r for r in index.neighbours(last.doc_id, last.ordinal)
-                 if r.ordinal == last.ordinal + 1 and r.id not in shown]
+        before = [r for r in index.passages_between(first.doc_id, first.ordinal - 1, first.ordinal - 1)
+                  if r.id not in shown]
+        after = [r for r in index.passages_between(last.doc_id, last.ordinal + 1, last.ordinal + 1)
+                 if r.id not in shown]
         page = hit.page
         if hit.highlights:
             start, offset = min(a for a, _ in hit.highlights), 0
