@@ -365,7 +365,7 @@ class Searcher:
                 footnotes += [f for f in r.footnotes if f not in footnotes]
             hit = Hit(rank=rank, score=c.score, passage_id=row.id, text=text, page=row.page, page_end=page_end,
                       section=row.section, footnotes=footnotes, document=doc, weak=not found,
-                      passage_ids=[row.id] + [r.id for r in c.extra])
+                      passage_ids=[row.id] + [r.id for r in c.extra], kind=row.kind)
             hit.citation = citation(hit)
             # sentence embeddings (when no word matches) only for the first hit: they cost a model run each
             hit.highlights = self.highlight(text, hl_weights, qvec if rank == 1 else None, hl_date)
@@ -569,8 +569,9 @@ class Searcher:
     # -- de-duplication ----------------------------------------------------------------------
     def _dedupe(self, ranked: list[_Candidate]) -> list[_Candidate]:
         """Distinct pieces of evidence, in rank order: identical texts dropped; a passage next to
-        a hit (before its first passage or after its last) among the first MERGE_WINDOW
-        candidates joins it while together they hold at most MERGE_MAX_WORDS words."""
+        a hit (after its last passage, or before its first in the same section, so that the
+        hit's citation stays right) among the first MERGE_WINDOW candidates joins it while
+        together they hold at most MERGE_MAX_WORDS words."""
         out: list[_Candidate] = []
         seen_text: set[str] = set()
         for i, c in enumerate(ranked):
@@ -585,16 +586,24 @@ class Searcher:
     @staticmethod
     def _merge(out: list[_Candidate], c: _Candidate) -> bool:
         """Join `c` to the first hit it adjoins; False when it adjoins none."""
+        if c.row.kind != "body":
+            return False  # a footnote is a quote of its own
         for o in out:
             parts = [o.row] + o.extra
-            if (o.row.doc_id != c.row.doc_id or c.row.ordinal not in (parts[0].ordinal - 1, parts[-1].ordinal + 1)
+            if _qa_section(c.row.section) or _qa_section(o.row.section):
+                # Kamervragen: a question shows its own answer (_attach_answers), never the next pair
+                if c.row.section != (parts[-1].section if c.row.ordinal > o.row.ordinal else o.row.section):
+                    continue
+            if (o.row.kind != "body" or o.row.doc_id != c.row.doc_id or c.row.ordinal not in (parts[0].ordinal - 1, parts[-1].ordinal + 1)
                     or sum(len(r.text.split()) for r in parts) + len(c.row.text.split()) > MERGE_MAX_WORDS):
                 continue
             if c.row.ordinal > o.row.ordinal:
                 o.extra.append(c.row)
-            else:  # c precedes the hit: c becomes its head
+            elif c.row.section == o.row.section:  # c precedes the hit: c becomes its head
                 o.extra.insert(0, o.row)
                 o.row, o.pid = c.row, c.pid
+            else:  # a head from another section would change the hit's citation
+                continue
             return True
         return False
 
@@ -724,6 +733,11 @@ MERGE_WINDOW = 20  # a candidate among the first this many may join a hit it adj
 ANSWER_WINDOW = 3  # a question of a Kamervragen reply looks this many passages ahead for its answer
 _QUESTION_SECTION = re.compile(r"^Vra(?:ag|gen)\s+\d", re.IGNORECASE)
 _ANSWER_SECTION = re.compile(r"^Antwoord(?:en)?\s+(?:op\s+vra(?:ag|gen)\s+)?\d", re.IGNORECASE)
+
+
+def _qa_section(section: str | None) -> bool:
+    """A 'Vraag 3' or 'Antwoord 3' section of a Kamervragen reply."""
+    return bool(section and (_QUESTION_SECTION.match(section) or _ANSWER_SECTION.match(section)))
 
 
 def _numbers(section: str | None, label: re.Pattern) -> list[int]:

@@ -69,6 +69,7 @@ class LoadedDocument:
     pages: list[Page]
     meta: DocumentMeta
     media_type: str = "application/pdf"  # or text/plain, text/markdown
+    warnings: list[str] = field(default_factory=list)  # pages left out, and why (for the ingest line)
 
 
 @dataclass
@@ -83,6 +84,10 @@ class Passage:
     char_start: int = 0  # offset into the text of `page`
     char_end: int = 0  # offset into the text of `page_end` (exclusive)
     ordinal: int = 0  # position within the document
+    kind: str = "body"  # "body", or "footnote": the text of one footnote, on the page it is printed on
+    # what gives a footnote its meaning (the sentence that cites it): embedded and searched with
+    # the passage, never shown as its text
+    context: str = ""
 
 
 @dataclass
@@ -134,6 +139,7 @@ class Hit:
     # every passage shown in `text`, in order: passage_id first, then an adjacent one merged
     # into it or the answer attached to a Kamervragen question (joined by one space)
     passage_ids: list[int] = field(default_factory=list)
+    kind: str = "body"  # "footnote" when the quote is a footnote (its section says which)
 
     def __post_init__(self):
         if not self.passage_ids:
@@ -154,6 +160,7 @@ class Hit:
             "weak": self.weak,
             "passage_id": self.passage_id,
             "passage_ids": list(self.passage_ids),
+            "kind": self.kind,
             "document": {
                 "id": d.id,
                 "title": d.title,
