@@ -57,14 +57,15 @@ def content_key(data: bytes, path: Path) -> str:
 
 
 def embedding_text(doc: LoadedDocument, p: Passage) -> str:
-    """What the dense model reads: document title and section give the passage its context
-    (a footnote also the sentence that cites it)."""
+    """What the dense model reads: document title and section give the passage its context.
+    (A footnote's citing sentence is left out here, unlike in `lexical_text`: with it, a footnote
+    came out as a near copy of the passage that cites it and outranked it; measured on the
+    multi-document dev set, MRR .692 with it, .713 without.)"""
     head = doc.meta.title or ""
     if p.section and p.section not in p.text[: len(p.section) + 5]:
         head = f"{head} — {p.section}" if head else p.section
     notes = (" " + " ".join(p.footnotes)) if p.footnotes else ""
-    text = f"{p.context} {p.text}" if p.context else p.text
-    return f"{head}\n{text}{notes}" if head else text + notes
+    return f"{head}\n{p.text}{notes}" if head else p.text + notes
 
 
 def lexical_text(doc: LoadedDocument, p: Passage) -> str:

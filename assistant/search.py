@@ -18,7 +18,7 @@ import numpy as np
 from . import lexical
 from .embed import Embedder
 from .index import Index, PassageRow
-from .types import Answer, DocumentInfo, Hit
+from .types import Answer, DocumentInfo, Evidence, Hit
 
 CANDIDATES = 60  # per retriever, before fusion
 POSTINGS_BUDGET = 12_000  # BM25 leaves out the commonest question terms beyond this many postings
@@ -249,6 +249,7 @@ class Searcher:
     """
 
     fusion = "gated"
+    footnote_penalty = 0.0
     bm25_weight = BM25_WEIGHT
     coverage_weight = COVERAGE_WEIGHT
     rrf_k = 60
@@ -271,7 +272,6 @@ class Searcher:
         self._acr_gen = -1
         self._lock = threading.Lock()
         self._executor = None
-        self.last_evidence: dict = {}  # features of the last no-answer decision (for calibration and tests)
 
     # -- helpers ------------------------------------------------------------------
     def _documents(self) -> dict[str, DocumentInfo]:
@@ -326,9 +326,8 @@ class Searcher:
         for pid, s in lex.hits:
             cands.setdefault(pid, _Candidate(pid)).lex = s
         if not cands:
-            self.last_evidence = {}
             return Answer(query=question, answer_found=False, hits=[], rewritten_query=query,
-                          language=language_of(question))
+                          language=language_of(question), evidence=Evidence(language=language_of(query)))
 
         if qvec is not None:  # passages found only by BM25 still need their dense score
             missing = [pid for pid, c in cands.items() if c.dense == 0.0]
@@ -346,10 +345,16 @@ class Searcher:
         for c in ranked:
             c.row = rows.get(c.pid)
         ranked = [c for c in ranked if c.row is not None]
+        if self.footnote_penalty:
+            for c in ranked:
+                if c.row.kind == "footnote":
+                    c.score -= self.footnote_penalty
+            ranked.sort(key=lambda c: -c.score)
         top = self._attach_answers(self._dedupe(ranked))[:k]
 
         docs = self._documents()
-        found = self.answer_found(top, query, list(cands.values()))
+        evidence = self.evidence(top, query, list(cands.values()), units, lex)
+        found = self.answer_found(top, query, evidence)
         hl_weights = self.term_weights(units, weights)
         hl_date = date_weight(weights) if wants_date else 0.0
         hits: list[Hit] = []
@@ -371,7 +376,7 @@ class Searcher:
             hit.highlights = self.highlight(text, hl_weights, qvec if rank == 1 else None, hl_date)
             hits.append(hit)
         return Answer(query=question, answer_found=found, hits=hits, rewritten_query=query,
-                      language=language_of(question))
+                      language=language_of(question), evidence=evidence)
 
     def _pool(self):
         if self._executor is None:
@@ -638,7 +643,35 @@ class Searcher:
         return out
 
     # -- no-answer decision ------------------------------------------------------------------
-    def answer_found(self, top: list[_Candidate], query: str, cands: list[_Candidate]) -> bool:
+    def evidence(self, top: list[_Candidate], query: str, cands: list[_Candidate],
+                 units: list[list[frozenset[str]]], lex: "_Lexical") -> Evidence:
+        """The features of the no-answer decision for one question."""
+        lang = language_of(query)
+        if not top:
+            return Evidence(language=lang)
+        best = top[0]
+        others = sorted((c.dense for c in cands if c.pid != best.pid and c.dense), reverse=True)[:20]
+        margin = best.dense - (sum(others) / len(others)) if others else 0.0
+        return Evidence(dense=best.dense, coverage=best.cov, margin=margin,
+                        missing_names=self.missing_names(query, units, lex), language=lang)
+
+    def missing_names(self, query: str, units: list[list[frozenset[str]]], lex: "_Lexical") -> int:
+        """How many names and numbers of the question ("Gelderland", "NWO", "2019") the index
+        does not hold in any form (nor any glossary equivalent): a question about something
+        the documents never name."""
+        def held(t: str) -> bool:
+            return bool(lex.df.get(t) or lex.near.get(t))
+
+        count = 0
+        for stems in question_names(query):
+            if any(held(t) for t in stems):
+                continue
+            # a glossary term ("CSDDD") is held when the index holds one of its equivalents ("CS3D")
+            if not any(stems & a and any(all(held(t) for t in b) for b in u) for u in units for a in u):
+                count += 1
+        return count
+
+    def answer_found(self, top: list[_Candidate], query: str, ev: Evidence) -> bool:
         """Whether the best passage answers the question.
 
         evidence = dense cosine of the best passage + FOUND_COVERAGE_WEIGHT * its
@@ -652,19 +685,15 @@ class Searcher:
         0 of 32 and 3 of 49; English questions are harder to judge).
         """
         if not top:
-            self.last_evidence = {}
             return False
         best = top[0]
-        lang = language_of(query)
-        score = best.dense + FOUND_COVERAGE_WEIGHT * best.cov
-        threshold = FOUND_MIN_NL if lang == "nl" else FOUND_MIN_EN
-        self.last_evidence = {"dense": best.dense, "coverage": best.cov, "language": lang,
-                              "score": score, "threshold": threshold}
+        ev.score = best.dense + FOUND_COVERAGE_WEIGHT * best.cov
+        ev.threshold = FOUND_MIN_NL if ev.language == "nl" else FOUND_MIN_EN
         if self.mode == "lexical":
             return best.lex > 0
         if asks_who_signed(query) and best.row is not None and self._holds_signatories(best.row):
             return True
-        return bool(score >= threshold)
+        return bool(ev.score >= ev.threshold)
 
     def _holds_signatories(self, row: PassageRow) -> bool:
         doc = self._documents().get(row.doc_id)
@@ -707,6 +736,26 @@ class Searcher:
         return chosen[:3]
 
 
+
+
+_NAME = re.compile(r"[^\W_][\w'’.-]*[\w]|[^\W_]", re.UNICODE)
+
+
+def question_names(question: str) -> list[frozenset[str]]:
+    """The stems of each name or number in a question: a capitalised word that does not open it,
+    an acronym, or a number of three digits or more ("Gelderland", "NWO", "2019")."""
+    out: list[frozenset[str]] = []
+    for i, m in enumerate(_NAME.finditer(question)):
+        tok = re.sub(r"['’]s$", "", m.group(0))  # NWO's
+        acronym = sum(c.isupper() for c in tok) >= 2
+        name = tok[:1].isupper() and (i > 0 or acronym)
+        number = tok.isdigit() and len(tok) >= 3
+        if not (name or number) or tok.lower() in _EN_HINTS or tok.lower() in _NL_HINTS:
+            continue
+        stems = frozenset(lexical.analyze(tok))
+        if stems and stems not in out:
+            out.append(stems)
+    return out
 
 
 def _cognate(a: str, b: str) -> bool:

@@ -173,6 +173,22 @@ class Hit:
 
 
 @dataclass
+class Evidence:
+    """What the no-answer decision saw for one question (see search.Searcher.answer_found)."""
+
+    dense: float = 0.0  # cosine of the question and the best passage
+    coverage: float = 0.0  # IDF-weighted share of the question's units the best passage holds
+    margin: float = 0.0  # the best passage's dense cosine above the mean of the next candidates
+    missing_names: int = 0  # names and numbers of the question that occur nowhere in the index
+    language: str = "en"
+    score: float = 0.0  # the decision's score; the answer counts as found when score >= threshold
+    threshold: float = 0.0
+
+    def to_json(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+@dataclass
 class Answer:
     """The result of one question."""
 
@@ -181,6 +197,7 @@ class Answer:
     hits: list[Hit]
     rewritten_query: str | None = None
     language: str = "en"
+    evidence: Evidence | None = None
 
     def to_json(self) -> dict:
         out = {

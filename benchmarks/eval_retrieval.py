@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="hybrid fusion to measure (default: the product's, gated)")
     p.add_argument("--bm25-weight", type=float, default=None, help="weight of BM25/best BM25 (gated, bm25)")
     p.add_argument("--coverage-weight", type=float, default=None, help="weight of coverage (gated, coverage)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a Searcher class attribute for an experiment, e.g. footnote_penalty=0.01")
     p.add_argument("--skip-kamervragen", action="store_true", help="leave out the (slow) Kamervragen CSV")
     p.add_argument("--calibration", action="store_true", help="also the no-answer calibration questions")
     p.add_argument("--json", action="store_true", help="one JSON object instead of tables")
@@ -78,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.fusion:
         Searcher.fusion = args.fusion
+    for assignment in args.set:
+        name, value = assignment.split("=", 1)
+        setattr(Searcher, name, type(getattr(Searcher, name))(value))
     if args.bm25_weight is not None:
         Searcher.bm25_weight = args.bm25_weight
     if args.coverage_weight is not None:
