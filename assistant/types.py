@@ -69,6 +69,7 @@ class LoadedDocument:
     pages: list[Page]
     meta: DocumentMeta
     media_type: str = "application/pdf"  # or text/plain, text/markdown
+    stored_bytes: bytes | None = None  # what the index stores when not the file itself (a PDF without scripts)
 
 
 @dataclass
