@@ -152,6 +152,20 @@ def test_chat_upload_takes_only_this_sessions_uploads(target):
     assert target.document_ids() == sorted([SEED_ID, "dijken"])
 
 
+def test_chat_upload_of_many_files_at_once(target):
+    # one upload request of several files (as the chat sends them): the session owns every one
+    files = [("files", (f"brief-{i}.txt", (f"Het kabinet bespreekt onderwerp {i} met de provincies en de "
+                                          f"gemeenten in de regio. " * 4).encode(), "text/plain")) for i in range(8)]
+    with target.client() as c:
+        r = c.post("/gradio_api/upload", files=files, headers={"accept-encoding": "br, gzip"})
+        assert r.status_code == 200 and len(r.json()) == 8
+        paths = r.json()
+        assert all(c.get(f"/gradio_api/file={p}").status_code == 200 for p in paths)
+        out = gradio_call(c, "add", {"upload": [file_data(p) for p in paths], "replace": False})
+        assert json.dumps(out["output"]).count("added: brief-") == 8, out
+    assert len(target.document_ids()) == 9
+
+
 # -- 2. other sites cannot change the index; replacing is an explicit choice ---------------------
 
 
