@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", metavar="USER:PASSWORD", help="require a login (or $ASSISTANT_AUTH)")
+    p.add_argument("--cors-origin", action="append", dest="cors_origins", metavar="ORIGIN",
+                   help="another site (scheme://host[:port]) whose pages may use this server through a user's "
+                        "browser (repeatable; or $ASSISTANT_CORS_ORIGINS, comma-separated); default: none")
     _common(p)
 
     p = sub.add_parser("eval", help="measure retrieval on a question set (JSON lines or the Kamervragen CSV)")
@@ -193,7 +196,10 @@ def cmd_rebuild(args) -> int:
 def cmd_serve(args) -> int:
     from .web import serve
 
-    return serve(_settings(args), host=args.host, port=args.port, auth=args.auth)
+    settings = _settings(args)
+    if args.cors_origins:
+        settings = dataclasses.replace(settings, cors_origins=",".join(args.cors_origins))
+    return serve(settings, host=args.host, port=args.port, auth=args.auth)
 
 
 def cmd_eval(args) -> int:

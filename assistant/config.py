@@ -42,6 +42,12 @@ class Settings:
     parse_timeout_s: float = field(default=120.0, metadata={"help": "longest time spent reading one file"})
     # answering
     k: int = field(default=5, metadata={"help": "passages per answer"})
+    # serving
+    cors_origins: str = field(
+        default="",
+        metadata={"help": "other sites (scheme://host[:port], comma-separated) whose pages may read and write "
+                          "through a user's browser; '' = only the server's own pages"},
+    )
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

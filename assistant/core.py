@@ -77,7 +77,8 @@ class Assistant:
                                       documents=documents, date_from=date_from, date_to=date_to)
 
     def ingest(self, paths: list[Path], on_result: Callable[[FileResult], None] | None = None,
-               progress: bool | None = None, sources: dict[Path, str] | None = None) -> list[FileResult]:
+               progress: bool | None = None, sources: dict[Path, str] | None = None, replace: bool = True,
+               replace_hint: str = "") -> list[FileResult]:
         with self._write:
             with self._swap:
                 if self._index is None:
@@ -94,7 +95,7 @@ class Assistant:
                     f"`assistant rebuild --index {self.settings.index_dir}` to re-chunk every document."
                 )
             return ingest_paths(paths, index, self.embedder, self.settings, on_result=on_result,
-                                progress=progress, sources=sources)
+                                progress=progress, sources=sources, replace=replace, replace_hint=replace_hint)
 
     def remove(self, doc_id: str) -> bool:
         with self._write:

@@ -192,8 +192,9 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
     sha256 = hashlib.sha256(data).hexdigest()
 
     suffix = path.suffix.lower()
+    stored = None
     if _looks_like_pdf(data):
-        raw_pages = _extract_pdf(data, source, settings)
+        raw_pages, stored = _extract_pdf(data, source, settings)
         media_type = MEDIA_TYPES[".pdf"]
         if settings.ocr and _is_scan(raw_pages):
             from .ocr import ocr_pdf
@@ -229,6 +230,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
         meta=meta,
         media_type=media_type,
         warnings=warnings,
+        stored_bytes=stored,
     )
 
 
@@ -347,12 +349,16 @@ def _check_pdf_text(raw_pages: list[str], source: str, data: bytes, settings: Se
 # PDF extraction in a helper process
 
 
-def _extract_pdf(data: bytes, source: str, settings: Settings) -> list[str]:
+def _extract_pdf(data: bytes, source: str, settings: Settings) -> tuple[list[str], bytes | None]:
+    """The text of each page, and the copy to store when the file holds scripts (else None)."""
     if os.name != "posix" or not sys.executable:  # no RLIMIT_AS / select() on pipes: in-process
         result = _extract(data, settings.max_pages)
     else:
         result = _pool.run(data, settings.max_pages, settings.parse_timeout_s, source)
-    return _pages_or_error(result, source, data, settings)
+    pages = _pages_or_error(result, source, data, settings)
+    if result.get("scripts"):
+        log.info("%s: removed %s from the stored copy", source, ", ".join(result["scripts"]))
+    return pages, result.get("safe_copy")
 
 
 def _pages_or_error(result: dict, source: str, data: bytes, settings: Settings) -> list[str]:
@@ -402,6 +408,12 @@ def _pages_or_error(result: dict, source: str, data: bytes, settings: Settings) 
             f"took longer than {settings.parse_timeout_s:g} s to read and was stopped (a damaged or "
             "extremely complex PDF); export it again, or raise the limit (ASSISTANT_PARSE_TIMEOUT_S)",
         )
+    if error == "scripts":
+        raise IngestError(
+            source,
+            f"holds scripts or automatic actions that could not be removed ({result.get('detail', '')}); "
+            "print it to a new PDF (which drops them) and add that",
+        )
     if error == "crash":
         raise IngestError(
             source,
@@ -446,7 +458,17 @@ def _extract(data: bytes, max_pages: int) -> dict:
             except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds
                 return {"error": "corrupt", "page": number, "detail": _describe(exc)}
         reread = _second_extraction(data, pages)
-        return {"pages": pages, "reread": reread, **collector.summary()}
+        # scripts (/JS, /OpenAction, /AA ...) would run in a browser's PDF viewer when a source
+        # link is opened: the index stores a copy without them
+        from .security import strip_pdf_scripts
+
+        try:
+            safe_copy, scripts = strip_pdf_scripts(reader)
+        except (MemoryError, LimitReachedError):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            return {"error": "scripts", "detail": _describe(exc)}
+        return {"pages": pages, "reread": reread, "safe_copy": safe_copy, "scripts": scripts, **collector.summary()}
     except MemoryError:
         return {"error": "memory"}
     except LimitReachedError as exc:

@@ -70,6 +70,7 @@ class LoadedDocument:
     meta: DocumentMeta
     media_type: str = "application/pdf"  # or text/plain, text/markdown
     warnings: list[str] = field(default_factory=list)  # pages left out, and why (for the ingest line)
+    stored_bytes: bytes | None = None  # what the index stores when not the file itself (a PDF without scripts)
 
 
 @dataclass
