@@ -122,6 +122,14 @@ class Assistant:
             old = Index(target)
             for doc_id, source, original in old.sources():
                 stored = old.stored_file(doc_id)
+                info = old.document(doc_id)
+                doc = old.stored_document(doc_id) if info is not None and info.official else None
+                if doc is not None:
+                    # an official publication: its pages were built from the XML and the PDF together,
+                    # so it is rebuilt from those stored pages, keeping its stored PDF
+                    doc.keep_file = str(stored[0]) if stored else None
+                    kept.append(doc)
+                    continue
                 path = Path(original) if original and Path(original).exists() else (stored[0] if stored else None)
                 if path is not None:
                     files.append(path)

@@ -43,7 +43,11 @@ __all__ = ["MEDIA_TYPES", "find_documents", "garbled_pages", "load_document", "s
 
 log = logging.getLogger(__name__)
 
-MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown"}
+MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown",
+               # read by assistant.formats (issue 15)
+               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               ".odt": "application/vnd.oasis.opendocument.text", ".html": "text/html", ".htm": "text/html"}
+_SUPPORTED = ".pdf, .txt, .md, .docx, .odt or .html"
 SIDECAR_SUFFIXES = (".meta.json", ".meta.toml")
 PDF_MEMORY_LIMIT = 2 * 1024**3  # bytes of address space for the PDF helper process
 
@@ -151,7 +155,7 @@ def find_documents(paths: list[Path]) -> list[Path]:
         elif path.suffix.lower() not in MEDIA_TYPES:
             raise IngestError(
                 path.name,
-                f"unsupported file type '{path.suffix or '(none)'}'; give a .pdf, .txt or .md file "
+                f"unsupported file type '{path.suffix or '(none)'}'; give a {_SUPPORTED} file "
                 "(convert other formats to PDF first)",
             )
         else:
@@ -205,6 +209,10 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
             f"is not a PDF although its name ends in .pdf: its content does not start with %PDF "
             f"(it looks like {_sniff(data)}); download or export the document again as PDF",
         )
+    elif suffix in (".docx", ".odt", ".html", ".htm"):
+        from .formats import load_formatted
+
+        return load_formatted(path, data, sha256, settings)
     elif suffix in (".txt", ".md"):
         text = _decode_text(data, source)
         raw_pages = split_text_pages(text) if suffix == ".txt" else text.split("\f")
@@ -212,7 +220,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
         if not any(page.strip() for page in raw_pages):
             raise IngestError(source, "contains no text (only white space)")
     else:
-        raise IngestError(source, f"unsupported file type '{suffix or '(none)'}'; give a .pdf, .txt or .md file")
+        raise IngestError(source, f"unsupported file type '{suffix or '(none)'}'; give a {_SUPPORTED} file")
 
     cleaned = clean_document(raw_pages)
     meta = detect_metadata(cleaned.pages, raw_pages, cleaned.furniture)

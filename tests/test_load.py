@@ -67,14 +67,14 @@ def test_find_documents_expands_folders(tmp_path):
 
 
 def test_find_documents_refuses_what_it_cannot_use(tmp_path):
-    (tmp_path / "notes.docx").write_text("x")
+    (tmp_path / "notes.rtf").write_text("x")
     (tmp_path / "a.meta.json").write_text("{}")
     with pytest.raises(IngestError, match="no such file or folder") as e:
         find_documents([tmp_path / "missing.pdf"])
     assert e.value.source.endswith("missing.pdf")
-    with pytest.raises(IngestError, match=r"unsupported file type '\.docx'") as e:
-        find_documents([tmp_path / "notes.docx"])
-    assert e.value.source == "notes.docx"
+    with pytest.raises(IngestError, match=r"unsupported file type '\.rtf'") as e:
+        find_documents([tmp_path / "notes.rtf"])
+    assert e.value.source == "notes.rtf"
     with pytest.raises(IngestError, match="sidecar"):
         find_documents([tmp_path / "a.meta.json"])
 
