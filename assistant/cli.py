@@ -1,7 +1,9 @@
-"""Command line: `assistant ingest|ask|list|remove|rebuild|serve|eval`.
+"""Command line: `assistant ingest|ask|list|remove|rebuild|serve|eval|add|follow|unfollow|sync`.
 
 Examples:
   assistant ingest corpus/ new-letter.pdf
+  assistant add kst-32545-143 "Kamerstuk 36 450, nr. 3"
+  assistant follow 32545 && assistant sync
   assistant ask "what did the cabinet say about CSDDD?"
   assistant ask --json "wat zegt het kabinet over de zorgplichtrichtlijn?"
   printf 'q1\\nq2\\n' | assistant ask - --json
@@ -87,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated: hybrid, dense, lexical")
     _common(p)
+
+    from .official.cli import add_parsers  # add, follow, unfollow, sync (official publications)
+
+    add_parsers(sub, _common)
     return parser
 
 
@@ -211,6 +217,9 @@ COMMANDS = {
     "serve": cmd_serve,
     "eval": cmd_eval,
 }
+from .official.cli import COMMANDS as _OFFICIAL_COMMANDS  # noqa: E402 - add, follow, unfollow, sync
+
+COMMANDS.update(_OFFICIAL_COMMANDS)
 
 if __name__ == "__main__":
     sys.exit(main())
