@@ -172,7 +172,9 @@ def cmd_list(args) -> int:
     if not docs:
         print("The index holds no documents.")
     for d in docs:
-        extra = ", ".join(x for x in [d.date, d.kamerstuk and f"Kamerstuk {d.kamerstuk}"] if x)
+        ks = d.kamerstuk and (d.kamerstuk if d.kamerstuk.lower().startswith(("aanhangsel", "bijlage", "kamerstuk"))
+                              else f"Kamerstuk {d.kamerstuk}")
+        extra = ", ".join(x for x in [d.date, ks] if x)
         print(f"{d.id}\n    {d.title}" + (f" ({extra})" if extra else "")
               + f"\n    {d.source}: {d.pages} pages, {d.passages} passages")
     return 0

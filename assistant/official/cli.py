@@ -26,6 +26,8 @@ def add_parsers(sub, common) -> None:
     p.add_argument("--dossier", action="append", default=[], metavar="NR", help="every paper of a dossier "
                                                                               "(repeatable)")
     p.add_argument("--json", action="store_true", help="one JSON object per document")
+    p.add_argument("--ocr", action="store_true", default=None,
+                   help="read a paper published only as a scan with tesseract (Dutch) when it is installed")
     common(p)
 
     p = sub.add_parser("follow", help="follow a dossier: fetch its papers now and at every `sync`")
