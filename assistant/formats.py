@@ -401,8 +401,8 @@ def _html(data: bytes, source: str) -> Extracted:
         raise IngestError(source, f"is not a web page although its name ends in .html: it looks like {_sniff(data)}; "
                                   "give the file with its own extension")
     try:
-        root = lxml.html.document_fromstring(data)
-    except (etree.ParserError, ValueError) as exc:
+        root = lxml.html.document_fromstring(data, parser=lxml.html.HTMLParser(encoding=_html_encoding(data)))
+    except (etree.ParserError, ValueError, LookupError) as exc:
         raise IngestError(source, f"cannot be read as HTML ({exc}); save the page again") from exc
     title, date = _html_meta(root)
     notes = _html_notes(root)
@@ -416,6 +416,22 @@ def _html(data: bytes, source: str) -> Extracted:
         first = next((h for h in root.iter("h1")), None)
         title = " ".join(first.text_content().split())[:300] if first is not None else None
     return Extracted(pages, title=title or None, date=date)
+
+
+def _html_encoding(data: bytes) -> str:
+    """The page's own charset (BOM, meta tag, XML declaration), else UTF-8 when it decodes, else windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    m = re.search(rb"""(?:charset|encoding)\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", data[:4096], re.I)
+    if m:
+        return m.group(1).decode("ascii").lower()
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "windows-1252"
 
 
 def _html_meta(root) -> tuple[str | None, str | None]:
