@@ -14,9 +14,10 @@ https://gegevensmagazijn.tweedekamer.nl):
 - /frbr/...: the recorded files of koop/repository.overheid.nl/frbr/.
 - /OData/v4/2.0/Document?$filter=...: {"value": [...]} built from the recorded Zaak records'
   Documents (matched on Volgnummer and the dossier of their ExterneIdentifier, or on
-  DocumentNummer), each listing only the publications whose Resource is recorded.
+  DocumentNummer), each listing only the publications whose Resource is recorded, and from
+  the recorded page of Documents (no versions: they have no KOOP identifier).
 - /OData/v4/2.0/DocumentPublicatie(ID)/Resource: the recorded Resource.xml.
-Every request path is kept in `requests`.
+Every request path is kept in `requests`, its User-Agent in `agents`.
 """
 from __future__ import annotations
 
@@ -40,7 +41,10 @@ class StandIn:
         self.page_size = page_size
         self.faults: dict[str, str] = {}
         self.requests: list[str] = []
+        self.agents: list[str] = []  # the User-Agent of every request
         self.hang_s = 3.0
+        self.active = self.max_active = 0  # requests being answered at once
+        self._count = threading.Lock()
         self._records = self._load_records()
         self._documents = self._load_documents()
 
@@ -70,6 +74,8 @@ class StandIn:
                                                  if p["Id"] in resources]
                 version["DocumentPublicatieMetadata"] = []
                 docs.append(doc)
+        page = self.root / "tk" / "odata" / "Document-page-100.value-array.json"  # Documents without expansions
+        docs.extend(d for d in json.loads(page.read_text()) if not d.get("Verwijderd"))
         return docs
 
     # -- responses ---------------------------------------------------------------------------
@@ -156,16 +162,29 @@ class StandIn:
         self.server.server_close()
 
     def handle(self, h: BaseHTTPRequestHandler) -> None:
+        with self._count:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            self._handle(h)
+        finally:
+            with self._count:
+                self.active -= 1
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(h.path)
         path = unquote(parts.path)
         query = parse_qs(parts.query)
         self.requests.append(h.path)
+        self.agents.append(h.headers.get("User-Agent", ""))
         fault = self.faults.get(path)
         if fault == "500":
             return self._send(h, 500, b"internal error", "text/plain")
         if fault == "timeout":
             time.sleep(self.hang_s)
             return self._send(h, 504, b"too late", "text/plain")
+        if fault == "slow":
+            time.sleep(0.2)
         if fault == "fout404":
             h.send_response(302)
             h.send_header("Location", f"{self.url}/fout404?url={parts.path}")

@@ -199,6 +199,7 @@ def standin():
 def stand(standin):
     standin.faults.clear()
     standin.requests.clear()
+    standin.agents.clear()
     return standin
 
 
@@ -265,17 +266,53 @@ def test_no_network_says_the_service_could_not_be_reached():
     assert e.value.kind == "unreachable" and f"could not reach the service at 127.0.0.1:{port}" in str(e.value)
 
 
+def test_one_request_at_a_time_per_host(stand):
+    """Four threads with their own clients ask one host at once; the stand-in never serves two at a time."""
+    import threading
+
+    stand.faults[KST_XML] = "slow"
+    stand.max_active = 0
+    threads = [threading.Thread(target=lambda: _client().get(stand.url + KST_XML)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert stand.requests.count(KST_XML) == 4 and stand.max_active == 1
+
+
+@pytest.mark.parametrize("body, manifestation, kind, says", [
+    (b"%PDF-1.7\n1 0 obj\n", "pdf", "truncated", "cut off"),
+    (b"<!DOCTYPE html><html><body>Welkom</body></html>", "pdf", "wrong-type", "is a web page, not a PDF"),
+    (b"%PDF-1.7 ... %%EOF", "xml", "wrong-type", "not well-formed XML"),
+    (b"<officiele-publicatie><kamerstuk>", "xml", "truncated", "not well-formed XML"),
+    (b"<?xml version='1.0'?><metadata_gegevens/>", "odt", "wrong-type", "not an ODT document"),
+    (b"", "pdf", "truncated", "is empty"),
+])
+def test_a_body_that_is_not_what_its_name_says(body, manifestation, kind, says):
+    from assistant.official.http import FetchError
+    from assistant.official.koop import check_body
+
+    with pytest.raises(FetchError) as e:
+        check_body(body, manifestation, "kst-1-2", "http://mirror/x")
+    assert e.value.kind == kind and says in str(e.value) and "kst-1-2" in str(e.value)
+
+
 def test_requests_name_the_project_and_honour_proxy_settings(stand, monkeypatch):
     """The User-Agent names the project; HTTP_PROXY is used (here: the stand-in as the proxy)."""
     from assistant.official.http import USER_AGENT
 
     assert USER_AGENT.startswith("policy-letter-assistant/")
-    monkeypatch.setenv("HTTP_PROXY", stand.url)
-    monkeypatch.setenv("http_proxy", stand.url)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
+    for var in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(var, "http://127.0.0.1:9")  # nothing listens there
+    assert _client().get(stand.url + KST_XML).body.startswith(b"<?xml")  # a local service is asked directly
+    stand.requests.clear()
+    monkeypatch.setenv("HTTP_PROXY", stand.url)
+    monkeypatch.setenv("http_proxy", stand.url)
     resp = _client().get("http://repository.overheid.nl" + KST_XML)  # sent to the proxy, which serves it
     assert resp.body.startswith(b"<?xml") and stand.requests == ["http://repository.overheid.nl" + KST_XML]
+    assert stand.agents[-1] == USER_AGENT
 
 
 # -- add, dossier, follow, sync through the stand-in ---------------------------------------------
@@ -395,6 +432,13 @@ def test_tweede_kamer_route_for_a_paper_the_repository_lacks(official, stand):
     assert doc.kamerstuk == "19 637, nr. 3384" and doc.date == "2025-02-18"
     assert doc.official["url"].endswith("Document(3ccf529a-1e25-49d3-81a8-c60621884b39)")
     assert any(r.startswith("/OData/v4/2.0/DocumentPublicatie(dfd9c46a") for r in stand.requests)
+    # a Brief regering of the recorded Document page: no version, so no official identifier
+    (letter,) = official.add(["https://www.tweedekamer.nl/kamerstukken/brieven_regering/detail?id=x&did=2025D20508"])
+    assert letter.status == "failed" and "has no official identifier" in letter.reason
+    # kst-34104-439: the recorded Zaak lists its publications, the stand-in serves the XML only
+    assert [r.status for r in official.add(["kst-34104-439"])] == ["added"]
+    assert official.assistant.index.document("kst-34104-439").title == ("Motie van het lid Rikkers-Oosterkamp over "
+                                                                       "afspraken over een regionaal budget")
 
 
 @needs_shared

@@ -1,7 +1,7 @@
 """One polite HTTP client for the official services (stdlib urllib, nothing else).
 
 - a User-Agent naming the project; the environment's proxy settings (HTTP(S)_PROXY,
-  NO_PROXY) are honoured, as urllib reads them;
+  NO_PROXY) are honoured, as urllib reads them (a service on 127.0.0.1 is asked directly);
 - one request at a time per host (a lock per host, shared by every client in the process);
 - a timeout on connecting and on every read, and a deadline for the whole body;
 - retries with exponential backoff on timeouts, connection failures, HTTP 429 and 5xx
@@ -90,8 +90,10 @@ class HttpClient:
         self.deadline_s = deadline_s if deadline_s is not None else max(60.0, 10 * timeout_s)
         redirects = _Redirects()
         redirects.max_redirections = MAX_REDIRECTS
-        # ProxyHandler() with no argument reads the proxy settings of the environment
+        # ProxyHandler() with no argument reads the proxy settings of the environment; a service on
+        # this machine (a mirror or stand-in on 127.0.0.1) is asked directly, never through a proxy
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler(), redirects)
+        self._direct = urllib.request.build_opener(urllib.request.ProxyHandler({}), redirects)
         self.requests = 0  # how many requests were sent (the tests count them)
 
     def get(self, url: str, accept: str = "*/*", what: str = "") -> Response:
@@ -123,7 +125,8 @@ class HttpClient:
             self.requests += 1
             started = time.monotonic()
             try:
-                with self._opener.open(request, timeout=self.timeout_s) as resp:
+                opener = self._direct if _loopback(url) else self._opener
+                with opener.open(request, timeout=self.timeout_s) as resp:
                     headers = {k.lower(): v for k, v in resp.headers.items()}
                     final = resp.geturl()
                     if "fout404" in final.lower():
@@ -189,6 +192,11 @@ class HttpClient:
         if retry and str(retry).isdigit():
             err.retry_after = float(retry)  # type: ignore[attr-defined]
         return err
+
+
+def _loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _unreachable(exc: BaseException, label: str, url: str) -> FetchError:

@@ -186,9 +186,12 @@ class OfficialService:
             raise AssistantError(f"{identifier}: the Tweede Kamer's document for it is {found}; not indexed")
         pubs = self.tk.publications(doc)
         wanted = [m for m in ("metadata", "xml", "pdf") if m in pubs] or [m for m in ("odt", "html") if m in pubs][:1]
-        if not any(m in pubs for m in ("xml", "pdf", "odt", "html")):
+        if any(m in pubs for m in ("xml", "pdf", "odt", "html")):
+            files = {m: _save(folder, identifier, m, self.tk.resource(pubs[m], identifier)) for m in wanted}
+        elif doc.get("ContentType") == "application/pdf" and doc.get("Id"):  # not published: the file itself
+            files = {"pdf": _save(folder, identifier, "pdf", self.tk.document_resource(doc, identifier))}
+        else:
             raise NotFound(f"{missing}; the Tweede Kamer's open data lists no files for it either")
-        files = {m: _save(folder, identifier, m, self.tk.resource(pubs[m], identifier)) for m in wanted}
         meta = meta_from_tk(doc, identifier)
         for name in ("metadata", "xml"):  # exact fields where the files carry them
             if name in files:

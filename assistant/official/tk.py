@@ -8,6 +8,7 @@ for documents the official repository does not have yet.
     tk.identifier(doc)                          # DocumentVersie.ExterneIdentifier: the KOOP identifier
     tk.publications(doc)                        # {"xml": {...}, "pdf": {...}} of the current version
     data = tk.resource(publication)             # DocumentPublicatie(id)/Resource, checked
+    data = tk.document_resource(doc)            # Document(id)/Resource: the file itself, without publications
 
 Each Document comes with its current version and that version's publications
 ($expand=HuidigeDocumentVersie($expand=DocumentPublicatie,DocumentPublicatieMetadata)).
@@ -80,6 +81,13 @@ class Tk:
             if kind and not pub.get("Verwijderd") and pub.get("Id"):
                 out.setdefault(kind, pub)
         return out
+
+    def document_resource(self, doc: dict, identifier: str) -> bytes:
+        """The Document's own file (Document(id)/Resource), for a paper with no publications: a PDF."""
+        url = f"{self.base}/Document({doc['Id']})/Resource"
+        resp = self.client.get(url, what=f"the file of {identifier} (Tweede Kamer)")
+        check_body(resp.body, "pdf", identifier, url)
+        return resp.body
 
     def resource(self, pub: dict, identifier: str) -> bytes:
         kind = _KINDS.get(pub.get("DocumentType"), "file")
