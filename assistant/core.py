@@ -178,6 +178,9 @@ class Assistant:
             if self._index is not None:
                 self._index.close()
                 self._index = None
+            for kept_file in ("followed.json",):  # state beside the index that documents do not give
+                if (target / kept_file).exists():
+                    shutil.copy2(target / kept_file, tmp / kept_file)
             replace_index_dir(tmp, target)
             self._searcher = None
         shutil.rmtree(staged, ignore_errors=True)

@@ -116,11 +116,20 @@ def _is_sidecar(path: Path) -> bool:
     return path.name.lower().endswith(SIDECAR_SUFFIXES)
 
 
+def _beside_its_pdf(path: Path) -> bool:
+    """An HTML, ODT or DOCX copy of a PDF in the same folder (kst-1-2.html beside kst-1-2.pdf):
+    one document in two formats, so a folder gives only the PDF, whose pages are the printed ones."""
+    if path.suffix.lower() not in (".html", ".htm", ".odt", ".docx"):
+        return False
+    return any(path.with_suffix(ext).exists() for ext in (".pdf", ".PDF"))
+
+
 def find_documents(paths: list[Path]) -> list[Path]:
     """The documents named by `paths`: files as given, folders searched recursively.
 
-    Folders yield their .pdf/.txt/.md files in sorted order, skipping hidden
-    files and folders and metadata sidecars.  A path that does not exist, or
+    Folders yield their .pdf/.txt/.md/.docx/.odt/.html files in sorted order, skipping
+    hidden files and folders, metadata sidecars, and an HTML/ODT/DOCX copy beside a PDF of
+    the same name.  A path that does not exist, or
     a file named explicitly that is not a supported document, raises
     IngestError naming it.
     """
@@ -142,7 +151,7 @@ def find_documents(paths: list[Path]) -> list[Path]:
                 rel = p.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts) or not p.is_file():
                     continue
-                if _is_sidecar(p) or p.suffix.lower() not in MEDIA_TYPES:
+                if _is_sidecar(p) or p.suffix.lower() not in MEDIA_TYPES or _beside_its_pdf(p):
                     continue
                 add(p)
         elif _is_sidecar(path):

@@ -43,7 +43,7 @@ class StandIn:
         self.requests: list[str] = []
         self.agents: list[str] = []  # the User-Agent of every request
         self.hang_s = 3.0
-        self.active = self.max_active = 0  # requests being answered at once
+        self.active = self.max_active = 0  # requests of the 'slow' fault being worked on at once
         self._count = threading.Lock()
         self._records = self._load_records()
         self._documents = self._load_documents()
@@ -162,16 +162,6 @@ class StandIn:
         self.server.server_close()
 
     def handle(self, h: BaseHTTPRequestHandler) -> None:
-        with self._count:
-            self.active += 1
-            self.max_active = max(self.max_active, self.active)
-        try:
-            self._handle(h)
-        finally:
-            with self._count:
-                self.active -= 1
-
-    def _handle(self, h: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(h.path)
         path = unquote(parts.path)
         query = parse_qs(parts.query)
@@ -183,8 +173,13 @@ class StandIn:
         if fault == "timeout":
             time.sleep(self.hang_s)
             return self._send(h, 504, b"too late", "text/plain")
-        if fault == "slow":
+        if fault == "slow":  # counts the requests being worked on at once (before any answer is sent)
+            with self._count:
+                self.active += 1
+                self.max_active = max(self.max_active, self.active)
             time.sleep(0.2)
+            with self._count:
+                self.active -= 1
         if fault == "fout404":
             h.send_response(302)
             h.send_header("Location", f"{self.url}/fout404?url={parts.path}")

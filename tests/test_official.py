@@ -444,9 +444,11 @@ def test_tweede_kamer_route_for_a_paper_the_repository_lacks(official, stand):
 @needs_shared
 def test_rebuild_keeps_official_structure_and_metadata(official):
     official.add([AH])
+    official.follows.follow("32545")
     before = official.assistant.index.document(AH)
     results = official.assistant.rebuild(log=lambda s: None)
     assert [r.status for r in results] == ["added"]
+    assert [f.dossier for f in official.followed()] == ["32545"]  # the followed dossiers survive a rebuild
     after = official.assistant.index.document(AH)
     assert after.official == before.official and after.kamerstuk == before.kamerstuk
     assert after.passages == before.passages
