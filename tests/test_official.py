@@ -371,7 +371,8 @@ def test_faults_are_named_and_nothing_is_half_indexed(official, stand):
     stand.faults[KST_PDF] = "fout404"
     stand.faults["/frbr/officielepublicaties/ah-tk/20202021/ah-tk-20202021-3235/1/pdf/ah-tk-20202021-3235.pdf"] = \
         "html200"
-    results = official.add([KST, AH, "kst-35842-4", "kst-36450", "https://example.org/kst-1-2.html", "blg-1025203"])
+    results = official.add([KST, AH, "kst-35842-4", "kst-36450", "https://example.org/kst-1-2.html", "blg-1025203",
+                            "blg-1007826"])
     got = {r.source: r for r in results}
     assert all(r.status == "failed" for r in results), results
     assert "'not found' page" in got[KST].reason
@@ -380,6 +381,7 @@ def test_faults_are_named_and_nothing_is_half_indexed(official, stand):
     assert "not a well-formed identifier" in got["kst-36450"].reason
     assert "is a URL of example.org" in got["https://example.org/kst-1-2.html"].reason
     assert "broken address for its pdf" in got["blg-1025203"].reason
+    assert "has no text layer" in got["blg-1007826"].reason and "--ocr" in got["blg-1007826"].reason  # a scan
     assert not official.assistant.index_exists or official.assistant.documents() == []
 
 

@@ -202,7 +202,11 @@ def build_document(identifier: str, meta: OfficialMeta, files: dict[str, Path], 
         from ..load import load_document
 
         name = next(m for m in ("pdf", "odt", "html") if m in files)
-        doc = load_document(files[name], settings)
+        try:
+            doc = load_document(files[name], settings)
+        except IngestError as exc:  # the loader speaks of `ingest`; here the command is `add`
+            raise IngestError(identifier, exc.reason.replace("ingest it again with --ocr", "add it again with --ocr")
+                              ) from exc
         doc.source, doc.path, doc.keep_file = identifier, url or "", str(files[name])
         detected = doc.meta
         doc.meta = document_meta(identifier, meta, detected.signatories, url)
