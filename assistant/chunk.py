@@ -8,6 +8,11 @@ paragraph ends once they hold `min_words`, and before they would exceed
 
 Every passage keeps its first and last page, its section, the footnotes whose
 reference marks it contains, and character offsets into its page texts.
+
+`chunk_document` adds each footnote of some words as a passage of its own
+(kind "footnote", section "voetnoot 3", on the page where it is printed), so a
+question that a footnote answers can find it; the sentence that cites it goes
+along as its context.
 """
 from __future__ import annotations
 
@@ -192,8 +197,28 @@ def _units(pages: list[Page]) -> list[_Unit]:
     return units
 
 
+def _is_table(lines: list[_Line]) -> bool:
+    """A block of at least four lines of which few end a sentence and most hold a number or are
+    short: the rows of a table or an inventory list, as a PDF's text layer gives them."""
+    if len(lines) < 4:
+        return False
+    ends = sum(bool(_SENTENCE_END.search(ln.text)) for ln in lines)
+    cells = sum(bool(re.search(r"\d", ln.text)) or len(ln.text.split()) <= 6 for ln in lines)
+    return ends <= 0.3 * len(lines) and cells >= 0.6 * len(lines)
+
+
+def _rows(lines: list[_Line], section: str | None, starts_section: bool) -> list[_Unit]:
+    """One unit per line of a table: a passage boundary falls between rows, never inside one."""
+    return [_Unit(text=ln.text, page=ln.page, start=ln.start, page_end=ln.page, end=ln.start + len(ln.text),
+                  section=section, words=len(_WORD.findall(ln.text)), paragraph_end=(i == len(lines) - 1),
+                  starts_section=starts_section and i == 0)
+            for i, ln in enumerate(lines)]
+
+
 def _sentences(lines: list[_Line], section: str | None, starts_section: bool) -> list[_Unit]:
-    """Split one paragraph into sentences, each mapped back to (page, offset)."""
+    """Split one paragraph into sentences, each mapped back to (page, offset); a table into its rows."""
+    if _is_table(lines):
+        return _rows(lines, section, starts_section)
     joined_parts: list[str] = []
     anchors: list[tuple[int, _Line]] = []  # (offset in joined text, line)
     pos = 0
@@ -371,3 +396,47 @@ def _footnotes_in(pages: dict[int, Page], p0: int, o0: int, p1: int, o1: int) ->
                 if note not in notes:
                     notes.append(note)
     return notes
+
+
+FOOTNOTE_MIN_WORDS = 4  # footnotes with fewer words ("Kamerstuk 32 735, nr. 370") stay with their passage only
+_CONTEXT_CHARS = 300  # most characters of the citing sentence kept as a footnote's context
+
+
+def chunk_document(pages: list[Page], min_words: int = 60, max_words: int = 200) -> list[Passage]:
+    """The body passages (`chunk_pages`), then a passage for each footnote of some words."""
+    body = chunk_pages(pages, min_words, max_words)
+    return body + footnote_passages(pages, first_ordinal=len(body))
+
+
+def footnote_passages(pages: list[Page], first_ordinal: int = 0) -> list[Passage]:
+    """Each footnote of FOOTNOTE_MIN_WORDS words or more as a passage: its text as printed,
+    on its own page, filed under "voetnoot N", with the sentence that cites it as context."""
+    out: list[Passage] = []
+    for page in pages:
+        cited = {mark: offset for offset, mark in page.refs}
+        for mark, note in page.footnotes.items():
+            if sum(1 for w in _WORD.findall(note) if len(w) > 1 and not w.isdigit()) < FOOTNOTE_MIN_WORDS:
+                continue
+            out.append(Passage(text=note, page=page.number, page_end=page.number, section=f"voetnoot {mark}",
+                               char_start=0, char_end=len(note), ordinal=first_ordinal + len(out), kind="footnote",
+                               context=citing_sentence(page.text, cited.get(mark))))
+    return out
+
+
+def citing_sentence(text: str, offset: int | None) -> str:
+    """The sentence of `text` around a footnote mark at `offset` ('' when it is not known)."""
+    if offset is None or not 0 <= offset <= len(text):
+        return ""
+    lo = max(0, offset - _CONTEXT_CHARS)
+    head = text[lo:offset]
+    # the sentence, or the list item, that holds the mark
+    ends = [m.end() for m in re.finditer(r"[.!?…](?:[’'\")\]]*)\s+(?=[A-Z\u00c0-\u00de0-9‘'\"(])|\n\s*\n|[•▪◦●■]\s*",
+                                         head)]
+    start = lo + (ends[-1] if ends else 0)
+    mark = re.match(r"\d*", text[offset:]).end()
+    if re.search(r"[.!?…][’'\")\]]*$", head):  # "gesloten.1": the sentence ends before the mark
+        end = offset + mark
+    else:
+        tail = re.search(r"[.!?…](?=\s|$)", text[offset : offset + 100])
+        end = offset + (tail.end() if tail else mark)
+    return " ".join(text[start:end].split())

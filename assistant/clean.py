@@ -282,8 +282,14 @@ def _edge_indices(lines: list[str], n: int) -> tuple[list[int], list[int]]:
 
 
 def _template(line: str, page_no: int) -> str:
-    """The line with its page number replaced, for spotting running headers."""
-    return re.sub(rf"(?<!\d){page_no}(?!\d)", "#", line)
+    """The line with its page number replaced, for spotting running headers: the number at
+    the line's end or start ("Gemeenteblad 2024 nr. 469908 7 november 2024 7" on page 7),
+    else every occurrence."""
+    n = rf"(?<!\d){page_no}(?!\d)"
+    for edge in (rf"{n}(?=\W*$)", rf"^(\W*){n}"):
+        if re.search(edge, line):
+            return re.sub(edge, lambda m: (m.group(1) if m.groups() else "") + "#", line, count=1)
+    return re.sub(n, "#", line)
 
 
 def _remove_official(lines: list[str], page_no: int, removed: list[tuple[int, str, str]]) -> list[str]:
@@ -441,14 +447,31 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
             running.add(template)  # carries the page number: a header or footer
         elif "#" not in template and n >= 3 and 2 * n >= text_pages:
             running.add(template)  # the same line at the edge of half the pages
+    # a header whose numbers are not the PDF page's ("18/26 19 januari 2024 Impactanalyse ...
+    # versie 1.1" on PDF page 20): the same words with any numbers, at the edge of 40 % of the pages
+    shapes: Counter[str] = Counter()
+    for lines in pages:
+        top, bottom = _edge_indices(lines, 4)
+        shapes.update({_shape(lines[i]) for i in top + bottom
+                       if re.search(r"\d", lines[i]) and len(re.findall(r"[^\W\d_]{3,}", lines[i])) >= 3
+                       and not _FN_START.match(lines[i])})  # footnotes citing Kamerstukken look alike
+    running.update(_SHAPE + shape for shape, n in shapes.items() if n >= 3 and 5 * n >= 2 * text_pages)
     return running
+
+
+_SHAPE = "\0shape:"  # marks a running-line shape (numbers as #) among the templates
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line)
 
 
 def _remove_running(
     lines: list[str], page_no: int, running: set[str], removed: list[tuple[int, str, str]]
 ) -> list[str]:
     top, bottom = _edge_indices(lines, 4)
-    drop = {i for i in top + bottom if _template(lines[i], page_no) in running}
+    drop = {i for i in top + bottom
+            if _template(lines[i], page_no) in running or _SHAPE + _shape(lines[i]) in running}
     # a lone page number in the first or last two non-blank lines
     top2, bottom2 = _edge_indices(lines, 2)
     for i in top2 + bottom2:
@@ -457,7 +480,7 @@ def _remove_running(
             drop.add(i)
             removed.append((page_no, "page-number", lines[i]))
     for i in sorted(drop):
-        if _template(lines[i], page_no) in running:
+        if _template(lines[i], page_no) in running or _SHAPE + _shape(lines[i]) in running:
             removed.append((page_no, "running", lines[i]))
     return [line for i, line in enumerate(lines) if i not in drop]
 
@@ -465,7 +488,7 @@ def _remove_running(
 # --------------------------------------------------------------------------
 # footnotes
 
-_FN_START = re.compile(r"^(\d{1,3})\s+(\S.*)$")
+_FN_START = re.compile(r"^(\d{1,3})(?:\s+|\)\s*)(\S.*)$")  # "3 Kamerstuk ..." or "3) Circulaire ..."
 _REF_BLOCKERS = frozenset(
     """vraag vragen antwoord artikel artikelen lid nr nummer bijlage pagina hoofdstuk paragraaf punt
     fase stap fiche aanbeveling versie niveau figuur tabel grafiek onderdeel categorie groep klasse
@@ -483,6 +506,10 @@ def _ref_positions(text: str, mark: str) -> tuple[list[int], list[int]]:
         if after and not (after.isspace() or after in ".,;:!?)»”\"’'"):
             continue
         before = text[start - 1 : start]
+        if before == "\n" and re.match(r"[ \t]*(?:\n|$)", text[end:]) and start >= 2 \
+                and text[start - 2] in ".;:!?)”’\"'":
+            glued.append(start)  # a superscript mark set on a line of its own after a sentence
+            continue
         if not before or before == "\n":
             continue
         if before.isalpha() or before in "’'”\"»)]?!":

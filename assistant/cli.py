@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--json", action="store_true")
     p.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated: hybrid, dense, lexical")
+    p.add_argument("--split", metavar="NAME", help="only the questions of this split (e.g. tune or confirm)")
     _common(p)
 
     from .official.cli import add_parsers  # add, follow, unfollow, sync (official publications)
@@ -207,7 +208,7 @@ def cmd_eval(args) -> int:
     from .evaluate import run_eval
 
     return run_eval(_settings(args), args.file, k=args.k, as_json=args.json,
-                    modes=[m.strip() for m in args.modes.split(",") if m.strip()])
+                    modes=[m.strip() for m in args.modes.split(",") if m.strip()], split=args.split)
 
 
 COMMANDS = {

@@ -1,11 +1,16 @@
 """`assistant eval`: retrieval quality on a question set, with baselines.
 
-Two formats:
+Three formats:
 - JSON lines {"q", "lang", "keys", "doc"?, "unanswerable"?}: a hit is a returned
   passage whose text contains a key (case-insensitive, white space folded) and,
   when "doc" is given, whose source file name contains it. Reports hit@1,
   hit@k and MRR per language and overall, precision/recall of the no-answer
   decision on unanswerable questions, and the misses.
+- JSON lines with a verbatim answer {"q", "lang", "doc", "answer", "page", "kind"?,
+  "split"?} (shared/eval/unseen-dev): a document hit is a returned passage of the
+  right document holding the whole answer; a page hit is a document hit whose pages
+  include `page`; a lenient hit holds 8 consecutive words of the answer. Reported
+  per split, language and kind (body, footnote, table), with MRR over the top 10.
 - CSV with question/answer/distractor columns (Kamervragen): every answer and
   distractor becomes a passage of a throw-away index; reports recall@1/5/10 and
   MRR of each question's own answer.
@@ -38,6 +43,14 @@ class Question:
     keys: list[str]
     doc: str | None = None
     unanswerable: bool = False
+    answer: str | None = None  # a verbatim sentence of the answer (unseen-dev format)
+    page: int | None = None  # the 1-based PDF page that holds `answer`
+    kind: str | None = None  # body, footnote or table
+    split: str | None = None  # tune or confirm
+
+    @property
+    def verbatim(self) -> bool:
+        return self.answer is not None
 
 
 def read_jsonl(path: Path) -> list[Question]:
@@ -47,8 +60,11 @@ def read_jsonl(path: Path) -> list[Question]:
             continue
         try:
             d = json.loads(line)
-            out.append(Question(d["q"], d.get("lang", "?"), list(d.get("keys", [])), d.get("doc"),
-                                bool(d.get("unanswerable", False))))
+            answer = d.get("answer")
+            keys = list(d.get("keys") or ([answer] if answer else []))
+            out.append(Question(d["q"], d.get("lang", "?"), keys, d.get("doc"), bool(d.get("unanswerable", False)),
+                                answer=answer, page=int(d["page"]) if d.get("page") else None,
+                                kind=d.get("kind"), split=d.get("split")))
         except (ValueError, KeyError, TypeError) as exc:
             raise AssistantError(f"{path}:{n}: not a question line ({exc}); expected "
                                  '{"q": ..., "lang": ..., "keys": [...]}') from exc
@@ -60,6 +76,33 @@ def is_hit(question: Question, text: str, source: str) -> bool:
     if question.doc and question.doc.lower() not in source.lower():
         return False
     return any(_fold(k) in t for k in question.keys)
+
+
+def _plain_words(text: str) -> list[str]:
+    """Lower-cased words with punctuation stripped from their ends (the lenient rule)."""
+    out = []
+    for w in text.lower().split():
+        w = w.strip(".,;:!?()[]{}'\"‘’“”«»-–—•*")
+        if w:
+            out.append(w)
+    return out
+
+
+def is_lenient_hit(question: Question, text: str, source: str, run: int = 8) -> bool:
+    """At least `run` consecutive words of the answer (all of them when it is shorter) in the passage."""
+    if question.doc and question.doc.lower() not in source.lower():
+        return False
+    want = _plain_words(question.answer or "")
+    if not want:
+        return False
+    have = " " + " ".join(_plain_words(text)) + " "
+    n = min(run, len(want))
+    return any(" " + " ".join(want[i:i + n]) + " " in have for i in range(len(want) - n + 1))
+
+
+def is_page_hit(question: Question, text: str, source: str, page: int, page_end: int) -> bool:
+    """A document hit whose pages include the question's page."""
+    return is_hit(question, text, source) and (question.page is None or page <= question.page <= page_end)
 
 
 @dataclass
@@ -124,6 +167,122 @@ def evaluate_questions(searcher, questions: list[Question], k: int) -> ModeResul
     return res
 
 
+VERBATIM_DEPTH = 10  # passages asked for per question: MRR is over the top 10
+
+
+@dataclass
+class VerbatimResult:
+    """Figures of one mode on a verbatim-answer set, per split ('all', 'tune', 'confirm')."""
+
+    mode: str
+    k: int = 5
+    # split -> group ('all', 'en', 'nl', 'body', 'footnote', 'table') -> figures
+    groups: dict = field(default_factory=dict)
+    noanswer: dict = field(default_factory=dict)  # split -> no-answer figures
+    misses: list = field(default_factory=list)
+    ms_per_query: float = 0.0
+
+
+def _first_rank(hits, test) -> int | None:
+    return next((h.rank for h in hits if test(h)), None)
+
+
+def evaluate_verbatim(searcher, questions: list[Question], k: int = 5) -> VerbatimResult:
+    """Document hits (the whole answer inside a passage of the right document), page hits
+    (and on the page the question names) and lenient hits (8 consecutive answer words):
+    hit@1, hit@k and MRR over the top VERBATIM_DEPTH, per split, language and kind."""
+    res = VerbatimResult(searcher.mode, k)
+    rows: dict[tuple[str, str], list[dict]] = {}
+    refusals: dict[str, dict[str, int]] = {}
+    times = []
+    for q in questions:
+        t0 = time.perf_counter()
+        ans = searcher.search(q.q, k=max(k, VERBATIM_DEPTH))
+        times.append((time.perf_counter() - t0) * 1000)
+        splits = ["all"] + ([q.split] if q.split else [])
+        for sp in splits:
+            r = refusals.setdefault(sp, {"answerable": 0, "answerable_refused": 0, "unanswerable": 0,
+                                         "unanswerable_flagged": 0})
+            if q.unanswerable:
+                r["unanswerable"] += 1
+                r["unanswerable_flagged"] += not ans.answer_found
+            else:
+                r["answerable"] += 1
+                r["answerable_refused"] += not ans.answer_found
+        if q.unanswerable:
+            if ans.answer_found:
+                res.misses.append({"q": q.q, "lang": q.lang, "split": q.split, "unanswerable": True,
+                                   "top": ans.hits[0].citation if ans.hits else None})
+            continue
+        doc_rank = _first_rank(ans.hits, lambda h: is_hit(q, h.text, h.document.source))
+        page_rank = _first_rank(ans.hits, lambda h: is_page_hit(q, h.text, h.document.source, h.page, h.page_end))
+        lenient_rank = _first_rank(ans.hits, lambda h: is_lenient_hit(q, h.text, h.document.source))
+        fig = {"doc": doc_rank, "page": page_rank, "lenient": lenient_rank}
+        for sp in splits:
+            for g in ("all", q.lang, q.kind or "body"):
+                rows.setdefault((sp, g), []).append(fig)
+        if doc_rank != 1 or not ans.answer_found:
+            res.misses.append({"q": q.q, "lang": q.lang, "split": q.split, "kind": q.kind, "rank": doc_rank,
+                               "page_rank": page_rank, "lenient_rank": lenient_rank,
+                               "answer_found": ans.answer_found,
+                               "top": ans.hits[0].citation if ans.hits else None})
+
+    def at(ranks, n):
+        return round(sum(1 for x in ranks if x and x <= n) / len(ranks), 3)
+
+    def mrr(ranks):
+        return round(sum(1.0 / x for x in ranks if x) / len(ranks), 3)
+
+    for (sp, g), figs in rows.items():
+        d = [f["doc"] for f in figs]
+        p = [f["page"] for f in figs]
+        le = [f["lenient"] for f in figs]
+        res.groups.setdefault(sp, {})[g] = {
+            "n": len(figs), "hit@1": at(d, 1), f"hit@{k}": at(d, k), "mrr": mrr(d),
+            "page@1": at(p, 1), f"page@{k}": at(p, k), "page_mrr": mrr(p), f"lenient@{k}": at(le, k)}
+    res.noanswer = refusals
+    res.ms_per_query = round(statistics.median(times), 1) if times else 0.0
+    return res
+
+
+_GROUP_ORDER = {"all": 0, "en": 1, "nl": 2, "body": 3, "footnote": 4, "table": 5}
+
+
+def format_verbatim(results: list[VerbatimResult], title: str) -> str:
+    """One table per split: rows mode x group; then the no-answer decision and the misses."""
+    k = results[0].k if results else 5
+    out = [title]
+    splits = sorted({sp for r in results for sp in r.groups}, key=lambda s: (s != "all", s))
+    for sp in splits:
+        out.append("")
+        out.append(f"[{sp}] document hits (whole answer in a passage of the right document), page hits, lenient")
+        out.append(f"{'mode':8} {'group':8} {'n':>3} {'hit@1':>6} {'hit@' + str(k):>6} {'MRR':>6} "
+                   f"{'page@1':>6} {'page@' + str(k):>6} {'len@' + str(k):>6}")
+        for r in results:
+            for g in sorted(r.groups.get(sp, {}), key=lambda x: (_GROUP_ORDER.get(x, 9), x)):
+                f = r.groups[sp][g]
+                out.append(f"{r.mode:8} {g:8} {f['n']:3d} {f['hit@1']:6.3f} {f[f'hit@{k}']:6.3f} {f['mrr']:6.3f} "
+                           f"{f['page@1']:6.3f} {f[f'page@{k}']:6.3f} {f[f'lenient@{k}']:6.3f}")
+        out.append(f"no-answer decision [{sp}]:")
+        for r in results:
+            na = r.noanswer.get(sp, {})
+            out.append(f"{r.mode:8} answerable refused {na.get('answerable_refused', 0)} of {na.get('answerable', 0)}"
+                       f"; unanswerable flagged {na.get('unanswerable_flagged', 0)} of {na.get('unanswerable', 0)}")
+    if results and results[0].misses:
+        best = results[0]
+        out.append("")
+        out.append(f"misses ({best.mode}; rank of the first document hit, None = not in the top {VERBATIM_DEPTH}):")
+        for m in best.misses:
+            if m.get("unanswerable"):
+                what = "unanswerable, but reported as answered"
+            else:
+                what = (f"rank {m['rank']} (page {m['page_rank']}, lenient {m['lenient_rank']})"
+                        + ("" if m.get("answer_found", True) else ", reported as unanswered"))
+            out.append(f"  [{m['split']}/{m['lang']}/{m.get('kind') or '-'}] {what}: {m['q']}\n        top: {m['top']}")
+    out.append(f"(ms per question, median: " + ", ".join(f"{r.mode} {r.ms_per_query}" for r in results) + ")")
+    return "\n".join(out)
+
+
 def _searchers(assistant, modes: list[str]):
     from .search import Searcher
 
@@ -168,7 +327,7 @@ def format_results(results: list[ModeResult], title: str) -> str:
 
 
 def run_eval(settings: Settings, path: Path, k: int = 5, as_json: bool = False, modes: list[str] | None = None,
-             embedder=None) -> int:
+             embedder=None, split: str | None = None) -> int:
     """Print the eval tables for a question file; `embedder` reuses a loaded model."""
     from .core import Assistant
 
@@ -182,8 +341,22 @@ def run_eval(settings: Settings, path: Path, k: int = 5, as_json: bool = False, 
         return 0
 
     questions = read_jsonl(path)
+    if split:
+        questions = [q for q in questions if q.split == split]
+        if not questions:
+            raise AssistantError(f"{path}: no question has split {split!r}")
     assistant = Assistant(settings, embedder=embedder)
     assistant.ensure_index()
+    if any(q.verbatim for q in questions):
+        vres = [evaluate_verbatim(s, questions, k) for s in _searchers(assistant, modes)]
+        if as_json:
+            print(json.dumps({r.mode: {"groups": r.groups, "no_answer": r.noanswer, "misses": r.misses,
+                                       "ms_per_query": r.ms_per_query} for r in vres}, ensure_ascii=False, indent=1))
+        else:
+            n_un = sum(q.unanswerable for q in questions)
+            print(format_verbatim(vres, f"{path.name}: {len(questions)} questions ({len(questions) - n_un} answerable,"
+                                        f" {n_un} unanswerable), k={k}, index {settings.index_dir}/"))
+        return 0
     results = [evaluate_questions(s, questions, k) for s in _searchers(assistant, modes)]
     if as_json:
         print(json.dumps({r.mode: {"groups": r.groups, "no_answer": r.noanswer, "misses": r.misses,

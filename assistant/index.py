@@ -80,7 +80,8 @@ CREATE TABLE IF NOT EXISTS passages (
     footnotes TEXT NOT NULL DEFAULT '[]',
     char_start INTEGER NOT NULL,
     char_end INTEGER NOT NULL,
-    vector BLOB NOT NULL
+    vector BLOB NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'body'
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, ordinal);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(stems, tokenize = 'unicode61 remove_diacritics 0');
@@ -100,6 +101,7 @@ class PassageRow:
     footnotes: list[str]
     char_start: int
     char_end: int
+    kind: str = "body"  # or "footnote"
 
 
 def slugify(name: str) -> str:
@@ -173,6 +175,7 @@ class Index:
                 self._set_meta(db, "chunking", chunking or {})
                 self._set_meta(db, "generation", 0)
                 self._set_meta(db, "created_at", time.time())
+            self._has_kind = True
             return
         meta = self.meta()
         version = meta.get("format_version")
@@ -193,14 +196,16 @@ class Index:
                 f"Run `assistant rebuild --index {self.path}`."
             )
         # added later within format 1: where each page refers to its footnotes (for rebuilds),
-        # the headings a source format marks, and an official publication's exact metadata
+        # the kind of each passage (footnotes became passages of their own), the headings a source
+        # format marks, and an official publication's exact metadata
         added = [("pages", "refs", "TEXT NOT NULL DEFAULT '[]'"), ("pages", "headings", "TEXT NOT NULL DEFAULT '[]'"),
-                 ("documents", "official", "TEXT")]
+                 ("passages", "kind", "TEXT NOT NULL DEFAULT 'body'"), ("documents", "official", "TEXT")]
         for table, column, decl in added:
-            with contextlib.suppress(sqlite3.OperationalError):  # a read-only index reads without it
+            with contextlib.suppress(sqlite3.OperationalError):  # a read-only index reads without them
                 if column not in {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}:
                     with self._lock:
                         self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+        self._has_kind = "kind" in {r[1] for r in self._db.execute("PRAGMA table_info(passages)")}
         self._has_official = "official" in {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
 
     def close(self) -> None:
@@ -379,9 +384,9 @@ class Index:
             for p, vec, st in zip(passages, vectors, stems):
                 cur = db.execute(
                     "INSERT INTO passages (doc_id, ordinal, text, page, page_end, section, footnotes, char_start, "
-                    "char_end, vector) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "char_end, vector, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (doc_id, p.ordinal, p.text, p.page, p.page_end, p.section,
-                     json.dumps(p.footnotes, ensure_ascii=False), p.char_start, p.char_end, vec.tobytes()),
+                     json.dumps(p.footnotes, ensure_ascii=False), p.char_start, p.char_end, vec.tobytes(), p.kind),
                 )
                 db.execute("INSERT INTO passages_fts (rowid, stems) VALUES (?, ?)", (cur.lastrowid, st))
             self._bump(db)
@@ -430,18 +435,21 @@ class Index:
             for i in range(0, len(ids), 500):
                 part = ids[i : i + 500]
                 q = ",".join("?" * len(part))
+                kind = "kind" if self._has_kind else "'body'"
                 for r in self._db.execute(
-                    "SELECT id, doc_id, ordinal, text, page, page_end, section, footnotes, char_start, char_end "
-                    f"FROM passages WHERE id IN ({q})", part,
+                    "SELECT id, doc_id, ordinal, text, page, page_end, section, footnotes, char_start, char_end, "
+                    f"{kind} FROM passages WHERE id IN ({q})", part,
                 ):
-                    out[r[0]] = PassageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9])
+                    out[r[0]] = PassageRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9],
+                                           r[10])
         return out
 
     def passages_between(self, doc_id: str, first: int, last: int) -> list[PassageRow]:
-        """A document's passages with ordinals first..last, in order."""
+        """A document's body passages (no footnotes) with ordinals first..last, in order."""
+        body = " AND kind = 'body'" if self._has_kind else ""
         with self._lock:
             ids = [r[0] for r in self._db.execute(
-                "SELECT id FROM passages WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+                f"SELECT id FROM passages WHERE doc_id = ? AND ordinal BETWEEN ? AND ?{body} ORDER BY ordinal",
                 (doc_id, first, last))]
         rows = self.passages(ids)
         return [rows[i] for i in ids if i in rows]

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .chunk import chunk_pages
+from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder
 from .index import Index
@@ -26,15 +26,17 @@ class FileResult:
     doc_id: str | None = None
     passages: int = 0
     pages: int = 0
+    warnings: list[str] = field(default_factory=list)  # e.g. pages left out because their text layer is bad
 
     def line(self) -> str:
         if self.status == "failed":
             return f"failed: {self.source}: {self.reason}"
-        return f"{self.status}: {self.source} ({self.pages} pages, {self.passages} passages)"
+        extra = "".join(f"; warning: {w}" for w in self.warnings)
+        return f"{self.status}: {self.source} ({self.pages} pages, {self.passages} passages){extra}"
 
     def to_json(self) -> dict:
         return {"file": self.source, "status": self.status, "reason": self.reason, "id": self.doc_id,
-                "passages": self.passages, "pages": self.pages}
+                "passages": self.passages, "pages": self.pages, "warnings": list(self.warnings)}
 
 
 def sidecar_for(path: Path) -> Path | None:
@@ -55,17 +57,19 @@ def content_key(data: bytes, path: Path) -> str:
 
 
 def embedding_text(doc: LoadedDocument, p: Passage) -> str:
-    """What the dense model reads: document title and section give the passage its context."""
+    """What the dense model reads: document title and section give the passage its context
+    (a footnote also the sentence that cites it)."""
     head = doc.meta.title or ""
     if p.section and p.section not in p.text[: len(p.section) + 5]:
         head = f"{head} — {p.section}" if head else p.section
     notes = (" " + " ".join(p.footnotes)) if p.footnotes else ""
-    return f"{head}\n{p.text}{notes}" if head else p.text + notes
+    text = f"{p.context} {p.text}" if p.context else p.text
+    return f"{head}\n{text}{notes}" if head else text + notes
 
 
 def lexical_text(doc: LoadedDocument, p: Passage) -> str:
-    """What BM25 reads: the passage, its section and footnotes, and the document's title."""
-    return " ".join(x for x in [doc.meta.title or "", p.section or "", p.text, " ".join(p.footnotes)] if x)
+    """What BM25 reads: the passage, its section, context and footnotes, and the document's title."""
+    return " ".join(x for x in [doc.meta.title or "", p.section or "", p.context, p.text, " ".join(p.footnotes)] if x)
 
 
 def prepare(path: Path, settings: Settings, source: str | None = None) -> tuple[LoadedDocument, list[Passage], bytes]:
@@ -75,7 +79,7 @@ def prepare(path: Path, settings: Settings, source: str | None = None) -> tuple[
     doc = load_document(path, settings)
     if source:
         doc.source = source
-    passages = chunk_pages(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
+    passages = chunk_document(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
     if not passages:
         raise IngestError(doc.source, "no text to index after cleaning (empty or only page furniture)")
     data = Path(path).read_bytes()
@@ -219,14 +223,14 @@ def _prepare_record(source: str, text: str, index: Index, settings: Settings):
         return FileResult(source, "unchanged", doc_id=existing.id, passages=existing.passages, pages=existing.pages)
     doc = load_text_record(source, text)
     doc.sha256 = key
-    passages = chunk_pages(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
+    passages = chunk_document(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
     if not passages:
         raise IngestError(source, "no text to index after cleaning")
     return doc, passages, None
 
 
 def _chunk_loaded(doc: LoadedDocument, settings: Settings):
-    passages = chunk_pages(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
+    passages = chunk_document(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
     if not passages:
         raise IngestError(doc.source, "no text to index")
     data = None
@@ -255,7 +259,8 @@ def _finish_one(prepared, source: str, index: Index, embedder: Embedder, show: b
         if bar is not None:
             bar.close()
     status, doc_id = index.put_document(doc, passages, vectors, [lexical_text(doc, p) for p in passages], data)
-    return FileResult(source, status, doc_id=doc_id, passages=len(passages), pages=len(doc.pages))
+    return FileResult(source, status, doc_id=doc_id, passages=len(passages), pages=len(doc.pages),
+                      warnings=list(doc.warnings))
 
 
 def open_index(settings: Settings, embedder: Embedder, create: bool = False) -> Index:

@@ -37,6 +37,7 @@ from pathlib import Path
 from assistant.clean import clean_document, split_text_pages
 from assistant.config import Settings
 from assistant.metadata import apply_sidecar, detect_metadata, find_sidecar, load_sidecar
+from assistant.textlayer import better_text, garbled_pages, page_quality, page_ranges
 from assistant.types import IngestError, LoadedDocument
 
 __all__ = ["MEDIA_TYPES", "find_documents", "garbled_pages", "load_document", "shutdown_pdf_worker"]
@@ -211,7 +212,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
             from .ocr import ocr_pdf
 
             raw_pages = ocr_pdf(data, source, settings.max_pages, settings.parse_timeout_s)
-        _check_pdf_text(raw_pages, source)
+        warnings = _check_pdf_text(raw_pages, source, data, settings)
     elif suffix == ".pdf":
         raise IngestError(
             source,
@@ -226,6 +227,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
         text = _decode_text(data, source)
         raw_pages = split_text_pages(text) if suffix == ".txt" else text.split("\f")
         media_type = MEDIA_TYPES[suffix]
+        warnings = []
         if not any(page.strip() for page in raw_pages):
             raise IngestError(source, "contains no text (only white space)")
     else:
@@ -243,6 +245,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
         pages=cleaned.pages,
         meta=meta,
         media_type=media_type,
+        warnings=warnings,
     )
 
 
@@ -293,61 +296,19 @@ def _decode_text(data: bytes, source: str) -> str:
 # --------------------------------------------------------------------------
 # checks on extracted PDF text
 
-_GARBLE_MIN_CHARS = 80
-
-
-def garbled_pages(raw_pages: list[str]) -> list[int]:
-    """Pages (1-based) whose text is garbage from a broken font encoding.
-
-    Such text ("3A=B?/2?3@ &=@A0B@") is mostly digits and symbols, with
-    almost no common Dutch or English word.  Measured on the project's real
-    files: good pages have 72-98 % letters among their visible characters,
-    garbled pages 8-15 %.
-    """
-    bad = []
-    for number, text in enumerate(raw_pages, start=1):
-        visible = [c for c in text if not c.isspace()]
-        if len(visible) < _GARBLE_MIN_CHARS:
-            continue
-        letters = sum(c.isalpha() for c in visible) / len(visible)
-        words = re.findall(r"[^\W\d_]+", text.lower())
-        common = sum(w in _COMMON_WORDS for w in words) / max(1, len(words))
-        if letters < 0.5 and common < 0.05:
-            bad.append(number)
-    return bad
-
-
-_COMMON_WORDS = frozenset(
-    """de het een en van in is op te dat die voor met zijn niet aan er als ook om of door bij uit
-    naar wordt worden dit deze zal tot over kan heeft hebben u ik wij we zij the of and to for on
-    that with by be are this""".split()
-)
-
-
-def _ranges(numbers: list[int]) -> str:
-    """[1, 2, 3, 8] -> "1-3, 8"."""
-    parts: list[str] = []
-    i = 0
-    while i < len(numbers):
-        j = i
-        while j + 1 < len(numbers) and numbers[j + 1] == numbers[j] + 1:
-            j += 1
-        parts.append(str(numbers[i]) if i == j else f"{numbers[i]}-{numbers[j]}")
-        i = j + 1
-    return ", ".join(parts)
-
-
 def _is_scan(raw_pages: list[str]) -> bool:
     """No page holds text: a scan without a text layer."""
     return all(sum(not c.isspace() for c in page) < 10 for page in raw_pages)
 
 
-def _check_pdf_text(raw_pages: list[str], source: str) -> None:
-    """Refuse a scan without text and a document that is largely garbled.
+def _check_pdf_text(raw_pages: list[str], source: str, data: bytes, settings: Settings) -> list[str]:
+    """Refuse a scan without text and a document whose text layer is mostly unusable; OCR or
+    leave out the bad pages of the rest. Returns the warnings for the ingest line.
 
-    When garbled pages are under a fifth of the pages with text, the document
-    is kept and those pages are emptied (with a warning), so that garbage is
-    never indexed.
+    A page is bad when its text is garbled, glued or letter-spaced (assistant.textlayer; a
+    second extractor has already been tried in the helper). With --ocr such pages are read
+    by tesseract; pages that stay bad are emptied, so that garbage is never indexed. When
+    they are a fifth or more of the pages with text, the whole file is refused.
     """
     if not raw_pages:
         raise IngestError(source, "has no pages")
@@ -363,18 +324,40 @@ def _check_pdf_text(raw_pages: list[str], source: str) -> None:
             f"has no text layer ({len(raw_pages)} page{'s' if len(raw_pages) != 1 else ''} of images: "
             f"a scan); {hint}",
         )
-    bad = garbled_pages(raw_pages)
+    problems = {n: q.problem for n, q in ((n, page_quality(t)) for n, t in enumerate(raw_pages, 1)) if q.problem}
+    from .ocr import available
+
+    if problems and settings.ocr and available():
+        from .ocr import ocr_pdf
+
+        read = ocr_pdf(data, source, settings.max_pages, settings.parse_timeout_s, pages=sorted(problems))
+        for number, text in read.items():
+            if page_quality(text).problem is None:
+                raw_pages[number - 1] = text
+                del problems[number]
+    if not problems:
+        return []
     text_pages = [i for i, page in enumerate(raw_pages, start=1) if sum(not c.isspace() for c in page) >= 20]
-    if bad and len(bad) * 5 >= len(text_pages):
+    bad = sorted(problems)
+    kinds = "; ".join(dict.fromkeys(problems[n] for n in bad))
+    if settings.ocr and available():
+        what_to_do = "OCR could not read them either"
+    elif settings.ocr:
+        what_to_do = ("OCR was asked for, but pdftoppm and tesseract (with Dutch) are not installed: "
+                      "apt-get install poppler-utils tesseract-ocr tesseract-ocr-nld")
+    else:
+        what_to_do = ("ingest it again with --ocr to read them with tesseract, or run OCR yourself "
+                      "(`ocrmypdf --force-ocr -l nld in.pdf out.pdf`) and add that")
+    if len(bad) * 5 >= len(text_pages):
         raise IngestError(
             source,
-            f"its text comes out as unreadable characters on page{'s' if len(bad) > 1 else ''} "
-            f"{_ranges(bad)} of {len(raw_pages)} (a broken font encoding); "
-            "print it to a new PDF or run OCR (`ocrmypdf --force-ocr -l nld in.pdf out.pdf`) and add that",
+            f"its text layer is unusable on page{'s' if len(bad) > 1 else ''} {page_ranges(bad)} of "
+            f"{len(raw_pages)}: {kinds}; {what_to_do}",
         )
     for number in bad:
-        log.warning("%s: page %d extracts as unreadable characters; its text is left out", source, number)
+        log.warning("%s: page %d: %s; its text is left out", source, number, problems[number])
         raw_pages[number - 1] = ""
+    return [f"page{'s' if len(bad) > 1 else ''} {page_ranges(bad)} left out: {kinds}; {what_to_do}"]
 
 
 # --------------------------------------------------------------------------
@@ -396,6 +379,9 @@ def _pages_or_error(result: dict, source: str, data: bytes, settings: Settings) 
         log.warning("%s: pypdf: %s", source, message)
     error = result.get("error")
     if error is None:
+        if result.get("reread"):
+            log.info("%s: page(s) %s read again with pdfminer.six (pypdf's text lost its spaces)", source,
+                     page_ranges(result["reread"]))
         return result["pages"]
     if error == "encrypted":
         raise IngestError(
@@ -476,13 +462,42 @@ def _extract(data: bytes, max_pages: int) -> dict:
                 raise
             except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds
                 return {"error": "corrupt", "page": number, "detail": _describe(exc)}
-        return {"pages": pages, **collector.summary()}
+        reread = _second_extraction(data, pages)
+        return {"pages": pages, "reread": reread, **collector.summary()}
     except MemoryError:
         return {"error": "memory"}
     except LimitReachedError as exc:
         return {"error": "limit", "detail": _describe(exc)}
     except Exception as exc:  # noqa: BLE001
         return {"error": "corrupt", "detail": _describe(exc), **collector.summary()}
+
+
+def _second_extraction(data: bytes, pages: list[str]) -> list[int]:
+    """Read the suspect pages (assistant.textlayer) again with pdfminer.six, which places word
+    gaps by glyph positions, and keep its text where it is better. Runs in the helper; returns
+    the pages whose text was replaced."""
+    import io
+
+    suspect = [i for i, text in enumerate(pages) if page_quality(text).suspect]
+    if not suspect:
+        return []
+    try:
+        from pdfminer.high_level import extract_text
+        from pdfminer.layout import LAParams
+    except ImportError:  # the second extractor is optional: the page is judged as pypdf read it
+        return []
+    replaced = []
+    for i in suspect:
+        try:
+            other = extract_text(io.BytesIO(data), page_numbers=[i], laparams=LAParams())
+        except MemoryError:
+            raise
+        except Exception:  # noqa: BLE001 - a second opinion only; pypdf's text stands
+            continue
+        if better_text(pages[i], other) is other:
+            pages[i] = other
+            replaced.append(i + 1)
+    return replaced
 
 
 def _describe(exc: BaseException) -> str:

@@ -27,8 +27,21 @@ def available() -> bool:
     return "nld" in langs.split()
 
 
-def ocr_pdf(data: bytes, source: str, max_pages: int, timeout_s: float, lang: str = "nld") -> list[str]:
-    """Text of each page of a scanned PDF (one string per page)."""
+def ocr_pdf(data: bytes, source: str, max_pages: int, timeout_s: float, lang: str = "nld",
+            pages: list[int] | None = None):
+    """Text of each page of a scanned PDF (one string per page), or with `pages` (1-based
+    numbers) of those pages only, as {number: text}."""
+    if pages is not None:
+        return {n: (_ocr_pages(data, source, n, n, timeout_s, lang) or [""])[0] if n <= max_pages else ""
+                for n in pages}
+    texts = _ocr_pages(data, source, 1, max_pages, timeout_s, lang)
+    if not any(sum(not c.isspace() for c in p) >= 10 for p in texts):
+        raise IngestError(source, "OCR found no text in this scan")
+    return texts
+
+
+def _ocr_pages(data: bytes, source: str, first: int, last: int, timeout_s: float, lang: str) -> list[str]:
+    """OCR of pages first..last."""
     if not available():
         raise IngestError(source, "OCR was asked for, but pdftoppm and tesseract (with Dutch, `nld`) are not "
                                   "installed: apt-get install poppler-utils tesseract-ocr tesseract-ocr-nld")
@@ -36,7 +49,7 @@ def ocr_pdf(data: bytes, source: str, max_pages: int, timeout_s: float, lang: st
         pdf = Path(tmp) / "in.pdf"
         pdf.write_bytes(data)
         try:
-            subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-l", str(max_pages), str(pdf),
+            subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", "-f", str(first), "-l", str(last), str(pdf),
                             str(Path(tmp) / "page")], check=True, capture_output=True, timeout=timeout_s)
         except subprocess.TimeoutExpired as exc:
             raise IngestError(source, f"OCR: rendering the pages took longer than {timeout_s:g} s") from exc
@@ -52,6 +65,4 @@ def ocr_pdf(data: bytes, source: str, max_pages: int, timeout_s: float, lang: st
             except subprocess.CalledProcessError as exc:
                 raise IngestError(source, f"OCR failed on {png.stem}: {exc.stderr[:200]}") from exc
             pages.append(r.stdout)
-    if not any(sum(not c.isspace() for c in p) >= 10 for p in pages):
-        raise IngestError(source, "OCR found no text in this scan")
     return pages

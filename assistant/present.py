@@ -80,7 +80,7 @@ def format_text(answer: Answer, color: bool = False) -> str:
         lines.append("No passages found.")
     hl_start, hl_end = ("\033[1m", "\033[0m") if color else ("[[", "]]")
     for h in answer.hits:
-        weak = " (weak match)" if h.weak else ""
+        weak = (" (footnote)" if h.kind == "footnote" else "") + (" (weak match)" if h.weak else "")
         lines.append("")
         lines.append(f"{h.rank}.{weak} {mark_highlights(h.text, h.highlights, hl_start, hl_end)}")
         lines.append(f"   — {h.citation}")

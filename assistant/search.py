@@ -339,13 +339,14 @@ class Searcher:
         wants_date = asks_when(query)
         weights = self.coverage(units, list(cands.values()), lex, wants_date)
         self.fuse(list(cands.values()))
-        ranked = sorted(cands.values(), key=lambda c: -c.score)[: max(4 * k, 20)]
+        # the hits are chosen from a pool whose size does not depend on k, so that the top
+        # results are the same for every k (a prefix of one list)
+        ranked = sorted(cands.values(), key=lambda c: -c.score)[: max(k, HIT_POOL)]
         rows = self.index.passages([c.pid for c in ranked])
         for c in ranked:
             c.row = rows.get(c.pid)
         ranked = [c for c in ranked if c.row is not None]
-        top = self._dedupe(ranked, k)
-        self._attach_answers(top)
+        top = self._attach_answers(self._dedupe(ranked))[:k]
 
         docs = self._documents()
         found = self.answer_found(top, query, list(cands.values()))
@@ -364,7 +365,7 @@ class Searcher:
                 footnotes += [f for f in r.footnotes if f not in footnotes]
             hit = Hit(rank=rank, score=c.score, passage_id=row.id, text=text, page=row.page, page_end=page_end,
                       section=row.section, footnotes=footnotes, document=doc, weak=not found,
-                      passage_ids=[row.id] + [r.id for r in c.extra])
+                      passage_ids=[row.id] + [r.id for r in c.extra], kind=row.kind)
             hit.citation = citation(hit)
             # sentence embeddings (when no word matches) only for the first hit: they cost a model run each
             hit.highlights = self.highlight(text, hl_weights, qvec if rank == 1 else None, hl_date)
@@ -566,42 +567,61 @@ class Searcher:
                 c.score = c.dense + self.bm25_weight * confidence * bm25(c) + self.coverage_weight * c.cov
 
     # -- de-duplication ----------------------------------------------------------------------
-    def _dedupe(self, ranked: list[_Candidate], k: int) -> list[_Candidate]:
-        """Top k distinct pieces of evidence: identical texts dropped; a passage next to a hit
-        (before its first passage or after its last) joins it while together they hold at
-        most MERGE_MAX_WORDS words."""
+    def _dedupe(self, ranked: list[_Candidate]) -> list[_Candidate]:
+        """Distinct pieces of evidence, in rank order: identical texts dropped; a passage next to
+        a hit (after its last passage, or before its first in the same section, so that the
+        hit's citation stays right) among the first MERGE_WINDOW candidates joins it while
+        together they hold at most MERGE_MAX_WORDS words."""
         out: list[_Candidate] = []
         seen_text: set[str] = set()
-        for c in ranked:
+        for i, c in enumerate(ranked):
             key = re.sub(r"\W+", "", c.row.text.lower())[:400]
             if key in seen_text:
                 continue
             seen_text.add(key)
-            for o in out:
-                parts = [o.row] + o.extra
-                if (o.row.doc_id != c.row.doc_id or c.row.ordinal not in (parts[0].ordinal - 1, parts[-1].ordinal + 1)
-                        or sum(len(r.text.split()) for r in parts) + len(c.row.text.split()) > MERGE_MAX_WORDS):
-                    continue
-                if c.row.ordinal > o.row.ordinal:
-                    o.extra.append(c.row)
-                else:  # c precedes the hit: c becomes its head
-                    o.extra.insert(0, o.row)
-                    o.row, o.pid = c.row, c.pid
-                break
-            else:
+            if i >= MERGE_WINDOW or not self._merge(out, c):
                 out.append(c)
-            if len(out) >= k:
-                break
         return out
 
-    def _attach_answers(self, top: list[_Candidate]) -> None:
+    @staticmethod
+    def _merge(out: list[_Candidate], c: _Candidate) -> bool:
+        """Join `c` to the first hit it adjoins; False when it adjoins none."""
+        if c.row.kind != "body":
+            return False  # a footnote is a quote of its own
+        for o in out:
+            parts = [o.row] + o.extra
+            if _qa_section(c.row.section) or _qa_section(o.row.section):
+                # Kamervragen: a question shows its own answer (_attach_answers), never the next pair
+                if c.row.section != (parts[-1].section if c.row.ordinal > o.row.ordinal else o.row.section):
+                    continue
+            if (o.row.kind != "body" or o.row.doc_id != c.row.doc_id or c.row.ordinal not in (parts[0].ordinal - 1, parts[-1].ordinal + 1)
+                    or sum(len(r.text.split()) for r in parts) + len(c.row.text.split()) > MERGE_MAX_WORDS):
+                continue
+            if c.row.ordinal > o.row.ordinal:
+                o.extra.append(c.row)
+            elif c.row.section == o.row.section:  # c precedes the hit: c becomes its head
+                o.extra.insert(0, o.row)
+                o.row, o.pid = c.row, c.pid
+            else:  # a head from another section would change the hit's citation
+                continue
+            return True
+        return False
+
+    def _attach_answers(self, hits: list[_Candidate]) -> list[_Candidate]:
         """A hit that is a question of a Kamervragen reply ("Vraag 3 Is Atradius ...?") shows
         the start of its answer ("Antwoord 3 Ja, ...") too: the question is what matches the
         user's words best, the answer is what they want. The answer is the first
         "Antwoord" passage after it, past at most ANSWER_WINDOW - 1 further questions (a
-        combined "Antwoord op vragen 5 en 6"), and only when it is not a hit of its own."""
-        shown = {c.pid for c in top} | {r.id for c in top for r in c.extra}
-        for c in top:
+        combined "Antwoord op vragen 5 en 6"), unless a hit ranked above shows it already;
+        a hit ranked below that only repeats it is dropped. Returns the hits."""
+        shown: set[int] = set()
+        out: list[_Candidate] = []
+        for c in hits:
+            ids = [c.pid] + [r.id for r in c.extra]
+            if c.pid in shown and len(ids) == 1:
+                continue  # already shown with a question ranked above it
+            shown.update(ids)
+            out.append(c)
             last = c.extra[-1] if c.extra else c.row
             asked = _numbers(last.section, _QUESTION_SECTION)
             if not asked:
@@ -615,6 +635,7 @@ class Searcher:
                     break
                 if not _QUESTION_SECTION.match(r.section or ""):
                     break
+        return out
 
     # -- no-answer decision ------------------------------------------------------------------
     def answer_found(self, top: list[_Candidate], query: str, cands: list[_Candidate]) -> bool:
@@ -707,9 +728,16 @@ def _overlap(sentence: set[str], weights: dict[str, float]) -> float:
 
 
 MERGE_MAX_WORDS = 300  # adjacent passages are shown as one quote up to this length
+HIT_POOL = 40  # candidates, best first, that the hits are chosen from (whatever k is)
+MERGE_WINDOW = 20  # a candidate among the first this many may join a hit it adjoins
 ANSWER_WINDOW = 3  # a question of a Kamervragen reply looks this many passages ahead for its answer
 _QUESTION_SECTION = re.compile(r"^Vra(?:ag|gen)\s+\d", re.IGNORECASE)
 _ANSWER_SECTION = re.compile(r"^Antwoord(?:en)?\s+(?:op\s+vra(?:ag|gen)\s+)?\d", re.IGNORECASE)
+
+
+def _qa_section(section: str | None) -> bool:
+    """A 'Vraag 3' or 'Antwoord 3' section of a Kamervragen reply."""
+    return bool(section and (_QUESTION_SECTION.match(section) or _ANSWER_SECTION.match(section)))
 
 
 def _numbers(section: str | None, label: re.Pattern) -> list[int]:

@@ -78,6 +78,7 @@ class LoadedDocument:
     # a file kept as the document's stored copy when it is ingested already loaded
     # (an official publication's PDF, or a rebuilt document's stored file); None: none
     keep_file: str | None = None
+    warnings: list[str] = field(default_factory=list)  # pages left out, and why (for the ingest line)
 
 
 @dataclass
@@ -92,6 +93,10 @@ class Passage:
     char_start: int = 0  # offset into the text of `page`
     char_end: int = 0  # offset into the text of `page_end` (exclusive)
     ordinal: int = 0  # position within the document
+    kind: str = "body"  # "body", or "footnote": the text of one footnote, on the page it is printed on
+    # what gives a footnote its meaning (the sentence that cites it): embedded and searched with
+    # the passage, never shown as its text
+    context: str = ""
 
 
 @dataclass
@@ -147,6 +152,7 @@ class Hit:
     # every passage shown in `text`, in order: passage_id first, then an adjacent one merged
     # into it or the answer attached to a Kamervragen question (joined by one space)
     passage_ids: list[int] = field(default_factory=list)
+    kind: str = "body"  # "footnote" when the quote is a footnote (its section says which)
 
     def __post_init__(self):
         if not self.passage_ids:
@@ -167,6 +173,7 @@ class Hit:
             "weak": self.weak,
             "passage_id": self.passage_id,
             "passage_ids": list(self.passage_ids),
+            "kind": self.kind,
             "document": {
                 "id": d.id,
                 "title": d.title,

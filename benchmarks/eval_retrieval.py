@@ -2,10 +2,13 @@
 
     python benchmarks/eval_retrieval.py [--dir /tmp/pla-eval] [--shared ../shared]
 
-Builds (or reuses: unchanged files are skipped) two indexes in --dir:
+Builds (or reuses: unchanged files are skipped) three indexes in --dir:
   seed/   corpus/ only (the seed letter)
   multi/  corpus/ + shared/corpus-real/{letters,kamervragen,wob-besluiten}
+  unseen/ the 16 PDFs of shared/eval/unseen-dev/pdfs on their own
 and prints, for hybrid, dense and lexical search:
+  - unseen-dev/qa.jsonl on unseen/: document, page and lenient hits per split (tune, confirm),
+    language and kind, and the no-answer decision;
   - dev_seed_qa.jsonl on seed/ and dev_multidoc_qa.jsonl on multi/: hit@1, hit@5, MRR per
     language, the no-answer decision and the misses;
   - kamervragen_dev.csv: recall@1/5/10 and MRR (a throw-away index of its answers and
@@ -61,14 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-kamervragen", action="store_true", help="leave out the (slow) Kamervragen CSV")
     p.add_argument("--calibration", action="store_true", help="also the no-answer calibration questions")
     p.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    p.add_argument("--sets", default="unseen,seed,multi,kamervragen",
+                   help="comma-separated: unseen, seed, multi, kamervragen (default: all)")
     args = p.parse_args(argv)
 
     os.environ.setdefault("ASSISTANT_CACHE", str(ROOT / ".cache"))
     from assistant.config import Settings
     from assistant.core import Assistant
     from assistant.embed import Embedder
-    from assistant.evaluate import (eval_pairs_csv, evaluate_questions, format_pairs_report, format_results,
-                                    read_jsonl)
+    from assistant.evaluate import (eval_pairs_csv, evaluate_questions, evaluate_verbatim, format_pairs_report,
+                                    format_results, format_verbatim, read_jsonl)
     from assistant.search import Searcher
 
     if args.fusion:
@@ -86,11 +91,18 @@ def main(argv: list[str] | None = None) -> int:
     log = (lambda s: print(s, file=sys.stderr)) if not args.json else (lambda s: None)
     base = Settings.from_env(corpus_dir=ROOT / "corpus")
     embedder = Embedder(base)
+    sets = {x.strip() for x in args.sets.split(",") if x.strip()}
+    unseen = evald / "unseen-dev"
     settings = {name: Settings.from_env(index_dir=args.dir / name, corpus_dir=ROOT / "corpus")
-                for name in ("seed", "multi")}
-    _build(settings["seed"], embedder, [ROOT / "corpus"], log)
-    _build(settings["multi"], embedder,
-           [ROOT / "corpus"] + [real / d for d in ("letters", "kamervragen", "wob-besluiten") if (real / d).is_dir()], log)
+                for name in ("seed", "multi", "unseen")}
+    if "seed" in sets or args.calibration:
+        _build(settings["seed"], embedder, [ROOT / "corpus"], log)
+    if "multi" in sets or args.calibration:
+        _build(settings["multi"], embedder,
+               [ROOT / "corpus"] + [real / d for d in ("letters", "kamervragen", "wob-besluiten") if (real / d).is_dir()],
+               log)
+    if "unseen" in sets and (unseen / "pdfs").is_dir():
+        _build(settings["unseen"], embedder, [unseen / "pdfs"], log)
 
     report: dict = {}
 
@@ -106,8 +118,20 @@ def main(argv: list[str] | None = None) -> int:
             print(format_results(results, f"\n== {name} on {index_name}/ ({len(questions)} questions, "
                                           f"{n_un} unanswerable)"))
 
-    run("dev_seed_qa.jsonl", "seed", read_jsonl(evald / "dev_seed_qa.jsonl"))
-    run("dev_multidoc_qa.jsonl", "multi", read_jsonl(evald / "dev_multidoc_qa.jsonl"))
+    if "unseen" in sets and (unseen / "qa.jsonl").is_file():
+        a = Assistant(settings["unseen"], embedder=embedder)
+        b = a.searcher()
+        questions = read_jsonl(unseen / "qa.jsonl")
+        vres = [evaluate_verbatim(Searcher(b.index, embedder, glossary=b.glossary, mode=m), questions, 5)
+                for m in modes]
+        report["unseen-dev/qa.jsonl"] = {r.mode: {"groups": r.groups, "no_answer": r.noanswer,
+                                                  "ms_per_query": r.ms_per_query} for r in vres}
+        if not args.json:
+            print(format_verbatim(vres, f"== unseen-dev/qa.jsonl on unseen/ ({len(questions)} questions)"))
+    if "seed" in sets:
+        run("dev_seed_qa.jsonl", "seed", read_jsonl(evald / "dev_seed_qa.jsonl"))
+    if "multi" in sets:
+        run("dev_multidoc_qa.jsonl", "multi", read_jsonl(evald / "dev_multidoc_qa.jsonl"))
     if args.calibration:
         run("calibration: seed letter", "seed",
             read_jsonl(DATA / "seed_calibration_qa.jsonl") + _unanswerable(DATA / "seed_unanswerable.txt")
@@ -115,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         run("calibration: multi-document", "multi",
             read_jsonl(DATA / "multidoc_calibration_qa.jsonl") + read_jsonl(DATA / "seed_calibration_qa.jsonl")
             + _unanswerable(DATA / "multidoc_unanswerable.txt"))
-    if not args.skip_kamervragen and (evald / "kamervragen_dev.csv").exists():
+    if "kamervragen" in sets and not args.skip_kamervragen and (evald / "kamervragen_dev.csv").exists():
         kv = eval_pairs_csv(base, evald / "kamervragen_dev.csv", modes, embedder=embedder)
         report["kamervragen_dev.csv"] = kv
         if not args.json:

@@ -136,3 +136,54 @@ def page_tree_bomb(depth: int) -> bytes:
         out += b"%010d 00000 n \n" % offsets[num] if num in offsets else b"0000000000 65535 f \n"
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
     return bytes(out)
+
+
+def glyph_page(paragraphs: list[str], word_gap: float, size: float = 11, top: float = 770) -> bytes:
+    """A content stream that places every glyph with its own text matrix and draws no space
+    characters: words are separated only by `word_gap` times the width of a space, as in some
+    OCR text layers. With a gap of about half a space, pypdf runs the words together."""
+    from pypdf._codecs.core_font_metrics import CORE_FONT_METRICS
+
+    widths = CORE_FONT_METRICS["Helvetica"].character_widths
+    space = widths[" "] * size / 1000
+    out = [b"BT", b"/F1 %.1f Tf" % size]
+    y = top
+    for text in paragraphs:
+        x = 72.0
+        for word in text.split():
+            width = sum(widths.get(c, widths["default"]) for c in word) * size / 1000
+            if x + width > PAGE_W - 72:
+                x, y = 72.0, y - 14
+            for c in word:
+                out.append(b"1 0 0 1 %.2f %.2f Tm (%s) Tj" % (x, y, _escape(c)))
+                x += widths.get(c, widths["default"]) * size / 1000
+            x += space * word_gap
+        y -= 20
+    out.append(b"ET")
+    return b"\n".join(out)
+
+
+def scan_with_text_layer(gray: bytes, width: int, height: int, layer: bytes) -> bytes:
+    """A one-page PDF: an 8-bit grey image filling the page (a scan) under a text layer drawn
+    by `layer` (a content stream; use render mode 3, invisible, as OCR software does)."""
+    image = zlib.compress(gray)
+    objects: dict[int, bytes] = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        4: (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 3 0 R >> "
+            b"/XObject << /Im1 6 0 R >> >> /Contents 5 0 R >>" % (PAGE_W, PAGE_H)),
+        5: _stream(b"q %d 0 0 %d 0 0 cm /Im1 Do Q\n" % (PAGE_W, PAGE_H) + layer, False),
+        6: (b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(image))
+            + image + b"\nendstream"),
+    }
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = {}
+    for num in sorted(objects):
+        offsets[num] = len(out)
+        out += b"%d 0 obj\n" % num + objects[num] + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 7\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, 7))
+    out += b"trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)

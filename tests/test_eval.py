@@ -125,3 +125,54 @@ def test_bad_question_file_names_the_line(tmp_path):
     path.write_text('{"q": "ok", "lang": "nl", "keys": ["x"]}\n\n{"lang": "nl"}\n', encoding="utf-8")
     with pytest.raises(AssistantError, match=r"bad\.jsonl:3"):
         read_jsonl(path)
+
+
+def _vrows(out: str, split: str = "all") -> dict[tuple[str, str], list[float]]:
+    """The rows of one split's table: (mode, group) -> [n, hit@1, hit@k, MRR, page@1, page@k, lenient@k]."""
+    block = out.split(f"[{split}] document hits")[1].split("no-answer decision")[0]
+    rows = {}
+    for line in block.splitlines():
+        m = re.match(r"^(hybrid|dense|lexical)\s+(\w+)\s+(\d+)((?:\s+[\d.]+){6})$", line)
+        if m:
+            rows[(m.group(1), m.group(2))] = [int(m.group(3))] + [float(x) for x in m.group(4).split()]
+    return rows
+
+
+def test_verbatim_answer_set_by_hand(tiny, tmp_path, capsys):
+    """The unseen-dev format: an answer is a verbatim sentence on a page; a document hit holds all of it,
+    a page hit is also on the right page, a lenient hit holds 8 consecutive words of it."""
+    qs = [
+        # tune, nl: its own passage first, on page 1 -> doc/page/lenient rank 1
+        {"q": "Hoeveel fietsen zijn er in Nederland?", "lang": "nl", "doc": "fietsen", "page": 1,
+         "answer": "Er zijn in Nederland ongeveer 23 miljoen fietsen, meer dan er inwoners zijn.",
+         "kind": "body", "split": "tune"},
+        # tune, en: the right sentence, but the question names page 2 -> doc hit rank 1, no page hit
+        {"q": "Where are tulip bulbs grown?", "lang": "en", "doc": "tulpen", "page": 2,
+         "answer": "De tulpenbollen worden vooral in de Bollenstreek en in de kop van Noord-Holland geteeld.",
+         "kind": "table", "split": "tune"},
+        # confirm, en: the words differ from the passage (no doc hit), but 8 consecutive words match
+        {"q": "Where are tulip bulbs grown?", "lang": "en", "doc": "tulpen", "page": 1,
+         "answer": "De tulpenbollen worden vooral in de Bollenstreek en in Zeeland geteeld.",
+         "kind": "body", "split": "confirm"},
+        {"q": "Wat kost een nieuw paspoort?", "lang": "nl", "unanswerable": True, "split": "confirm"},
+    ]
+    path = tmp_path / "verbatim.jsonl"
+    path.write_text("\n".join(json.dumps(q) for q in qs) + "\n", encoding="utf-8")
+    assert run_eval(tiny, path, k=2, modes=["hybrid"]) == 0
+    out = capsys.readouterr().out
+    rows = _vrows(out, "all")
+    assert rows[("hybrid", "all")] == [3, pytest.approx(0.667, abs=1e-3), pytest.approx(0.667, abs=1e-3),
+                                       pytest.approx(0.667, abs=1e-3), pytest.approx(0.333, abs=1e-3),
+                                       pytest.approx(0.333, abs=1e-3), 1.0]
+    assert rows[("hybrid", "nl")] == [1, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    assert rows[("hybrid", "table")] == [1, 1.0, 1.0, 1.0, 0.0, 0.0, 1.0]
+    assert _vrows(out, "tune")[("hybrid", "all")][:4] == [2, 1.0, 1.0, 1.0]
+    assert _vrows(out, "confirm")[("hybrid", "all")] == [1, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    assert re.search(r"no-answer decision \[confirm\]:\nhybrid\s+answerable refused [01] of 1; "
+                     r"unanswerable flagged [01] of 1", out), out
+    # --split keeps one half
+    assert run_eval(tiny, path, k=2, modes=["hybrid"], split="tune") == 0
+    out = capsys.readouterr().out
+    assert "[confirm]" not in out and _vrows(out, "all")[("hybrid", "all")][0] == 2
+    with pytest.raises(AssistantError, match="no question has split 'nope'"):
+        run_eval(tiny, path, k=2, modes=["hybrid"], split="nope")

@@ -153,7 +153,7 @@ def test_bad_pdfs(tmp_path):
 def test_garbled_text_is_refused(tmp_path):
     garbage = "3A=B?/2?3@ &=@A0B@ 	 -D=::3 /AB; =9A=03? 3A?34A 3@:B7A => BD ,=0C3?G=39 &/57</ C/<"
     pdf = make_pdf([[garbage] * 12, [garbage] * 12, ["Een leesbare pagina met gewone woorden en zinnen."]])
-    with pytest.raises(IngestError, match=r"unreadable characters on pages 1-2 of 3 \(a broken font encoding\)"):
+    with pytest.raises(IngestError, match=r"unusable on pages 1-2 of 3: unreadable characters \(a broken font encoding\)"):
         load_document(write(tmp_path, "garbled.pdf", pdf))
     assert garbled_pages([garbage * 3, "De maatschappelijke ruimte is van het grootste belang voor de rechtsstaat."]) == [1]
     assert garbled_pages(["Tabel 2021 2022 2023\n12,5 13,1 14,0 % 15,2 € 1.000 2.000 3.000 4.000 5.000 6.000 7.000"]) == []
@@ -229,8 +229,8 @@ BAD_INPUT = {
     "not-a-pdf-named-pdf.pdf": "is not a PDF although its name ends in .pdf",
     "scanned-no-text-layer-amsterdam.pdf": "has no text layer",
     "scanned-no-text-layer-blg-1007826.pdf": "has no text layer",
-    "garbled-font-encoding-cites-uromastyx.pdf": "unreadable characters on pages 1-3 of 8",
-    "garbled-font-encoding-wob-204.pdf": "unreadable characters on pages 1-2 of 4",
+    "garbled-font-encoding-cites-uromastyx.pdf": "unusable on pages 1-3 of 8: unreadable characters",
+    "garbled-font-encoding-wob-204.pdf": "unusable on pages 1-2 of 4: unreadable characters",
 }
 
 
