@@ -245,7 +245,13 @@ def _chunk_loaded(doc: LoadedDocument, settings: Settings):
     passages = chunk_document(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
     if not passages:
         raise IngestError(doc.source, "no text to index")
-    return doc, passages, None
+    data = None
+    if doc.keep_file:  # the file a loaded document keeps as its stored copy (an official PDF)
+        try:
+            data = Path(doc.keep_file).read_bytes()
+        except OSError as exc:
+            raise IngestError(doc.source, f"cannot read its file {doc.keep_file} ({exc.strerror})") from exc
+    return doc, passages, data
 
 
 def _finish_one(prepared, source: str, index: Index, embedder: Embedder, show: bool) -> FileResult:

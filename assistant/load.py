@@ -44,7 +44,11 @@ __all__ = ["MEDIA_TYPES", "find_documents", "garbled_pages", "load_document", "s
 
 log = logging.getLogger(__name__)
 
-MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown"}
+MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown",
+               # read by assistant.formats (issue 15)
+               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               ".odt": "application/vnd.oasis.opendocument.text", ".html": "text/html", ".htm": "text/html"}
+_SUPPORTED = ".pdf, .txt, .md, .docx, .odt or .html"
 SIDECAR_SUFFIXES = (".meta.json", ".meta.toml")
 PDF_MEMORY_LIMIT = 2 * 1024**3  # bytes of address space for the PDF helper process
 
@@ -113,11 +117,20 @@ def _is_sidecar(path: Path) -> bool:
     return path.name.lower().endswith(SIDECAR_SUFFIXES)
 
 
+def _beside_its_pdf(path: Path) -> bool:
+    """An HTML, ODT or DOCX copy of a PDF in the same folder (kst-1-2.html beside kst-1-2.pdf):
+    one document in two formats, so a folder gives only the PDF, whose pages are the printed ones."""
+    if path.suffix.lower() not in (".html", ".htm", ".odt", ".docx"):
+        return False
+    return any(path.with_suffix(ext).exists() for ext in (".pdf", ".PDF"))
+
+
 def find_documents(paths: list[Path]) -> list[Path]:
     """The documents named by `paths`: files as given, folders searched recursively.
 
-    Folders yield their .pdf/.txt/.md files in sorted order, skipping hidden
-    files and folders and metadata sidecars.  A path that does not exist, or
+    Folders yield their .pdf/.txt/.md/.docx/.odt/.html files in sorted order, skipping
+    hidden files and folders, metadata sidecars, and an HTML/ODT/DOCX copy beside a PDF of
+    the same name.  A path that does not exist, or
     a file named explicitly that is not a supported document, raises
     IngestError naming it.
     """
@@ -139,7 +152,7 @@ def find_documents(paths: list[Path]) -> list[Path]:
                 rel = p.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts) or not p.is_file():
                     continue
-                if _is_sidecar(p) or p.suffix.lower() not in MEDIA_TYPES:
+                if _is_sidecar(p) or p.suffix.lower() not in MEDIA_TYPES or _beside_its_pdf(p):
                     continue
                 add(p)
         elif _is_sidecar(path):
@@ -152,7 +165,7 @@ def find_documents(paths: list[Path]) -> list[Path]:
         elif path.suffix.lower() not in MEDIA_TYPES:
             raise IngestError(
                 path.name,
-                f"unsupported file type '{path.suffix or '(none)'}'; give a .pdf, .txt or .md file "
+                f"unsupported file type '{path.suffix or '(none)'}'; give a {_SUPPORTED} file "
                 "(convert other formats to PDF first)",
             )
         else:
@@ -207,6 +220,10 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
             f"is not a PDF although its name ends in .pdf: its content does not start with %PDF "
             f"(it looks like {_sniff(data)}); download or export the document again as PDF",
         )
+    elif suffix in (".docx", ".odt", ".html", ".htm"):
+        from .formats import load_formatted
+
+        return load_formatted(path, data, sha256, settings)
     elif suffix in (".txt", ".md"):
         text = _decode_text(data, source)
         raw_pages = split_text_pages(text) if suffix == ".txt" else text.split("\f")
@@ -215,7 +232,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
         if not any(page.strip() for page in raw_pages):
             raise IngestError(source, "contains no text (only white space)")
     else:
-        raise IngestError(source, f"unsupported file type '{suffix or '(none)'}'; give a .pdf, .txt or .md file")
+        raise IngestError(source, f"unsupported file type '{suffix or '(none)'}'; give a {_SUPPORTED} file")
 
     cleaned = clean_document(raw_pages)
     meta = detect_metadata(cleaned.pages, raw_pages, cleaned.furniture)

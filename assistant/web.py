@@ -8,6 +8,8 @@ JSON API (HTTP Basic when auth is on; /healthz is always open):
     GET    /api/documents           the indexed documents
     POST   /api/documents           multipart, one or more parts named `files`; per-file results
     DELETE /api/documents/{id}      remove a document (404 for an unknown id)
+    POST   /api/documents/fetch     {"ids": [identifiers or URLs]}: official publications (assistant.official)
+    POST   /api/dossiers/{nr}/follow  follow a dossier and fetch what of it is missing
     GET    /api/passages/{id}       a passage in full: footnotes, neighbours, page text
     GET    /files/{doc_id}          the stored original (PDFs inline: /files/ID#page=7)
     GET    /healthz                 liveness and counts
@@ -866,6 +868,10 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
         return FileResponse(path, media_type=media_type, headers=headers, filename=doc.source,
                             content_disposition_type="inline")
 
+    from .official.web import add_routes  # POST /api/documents/fetch, POST /api/dossiers/{nr}/follow (issue 15)
+
+    add_routes(app, assistant)
+
     api_routes = [r for r in app.routes if getattr(r, "path", "").startswith(("/api/", "/files/"))]
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -1144,6 +1150,9 @@ def build_blocks(assistant: "Assistant", ledger=None):
                                             label="Remove documents", elem_id="remove-choice")
                     remove_btn = gr.Button("Remove", variant="stop", elem_id="remove")
                     removed = gr.Textbox(label="Removed", lines=2, interactive=False, elem_id="remove-results")
+            from .official.web import corpus_controls  # add by identifier or URL, follow a dossier (issue 15)
+
+            official_events = corpus_controls(assistant)
 
         ask_inputs = [question, chatbot, hist, doc_filter, date_from, date_to, k]
         # questions from several users run side by side (reads are safe during an ingest)
@@ -1157,6 +1166,8 @@ def build_blocks(assistant: "Assistant", ledger=None):
             refresh, [doc_filter], refresh_out, api_name=False).then(lambda: None, None, [files], api_name=False)
         remove_btn.click(remove, [remove_dd], [removed], api_name=False, concurrency_limit=1).then(
             refresh, [doc_filter], refresh_out, api_name=False)
+        for event in official_events:
+            event.then(refresh, [doc_filter], refresh_out, api_name=False)
         demo.load(refresh, [doc_filter], refresh_out, api_name=False)
     return demo
 
