@@ -245,8 +245,8 @@ def _chunk_loaded(doc: LoadedDocument, settings: Settings):
     passages = chunk_document(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
     if not passages:
         raise IngestError(doc.source, "no text to index")
-    data = None
-    if doc.keep_file:  # the file a loaded document keeps as its stored copy (an official PDF)
+    data = doc.stored_bytes  # a PDF without its scripts
+    if data is None and doc.keep_file:  # the file a loaded document keeps as its stored copy (an official PDF)
         try:
             data = Path(doc.keep_file).read_bytes()
         except OSError as exc:

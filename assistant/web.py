@@ -53,7 +53,8 @@ MAX_CHAT_MESSAGES = 100  # messages the chat keeps on screen (each question send
 CHAT_CONCURRENCY = 8  # questions answered at once in the chat
 MAX_FILES_PER_REQUEST = 50
 REQUEST_FILE_FACTOR = 4  # a request may carry this many files of the largest size
-DOC_SUFFIXES = (".pdf", ".txt", ".md")
+DOC_SUFFIXES = (".pdf", ".txt", ".md", ".docx", ".odt", ".html", ".htm")  # what assistant.load reads
+_OFFICE = ("docx", "odt")  # ZIP containers, checked by assistant.formats
 SIDECAR_SUFFIXES = (".meta.json", ".meta.toml")
 ASK_FIELDS = ("question", "k", "history", "documents", "date_from", "date_to")
 EXAMPLES = [
@@ -391,7 +392,7 @@ def save_uploads(items: list[Upload], upload_root: Path, max_bytes: int, limit_t
         ext = ext.lower() if dot else ""
         if "." + ext not in DOC_SUFFIXES:
             fail(base, (f"unsupported file type '.{ext}'" if ext else "has no file type ending")
-                 + "; give a .pdf, .txt or .md file (convert other formats to PDF first)")
+                 + "; give a .pdf, .txt, .md, .docx, .odt or .html file (convert other formats to PDF first)")
             continue
         if up.size is not None and up.size > max_bytes:
             fail(base, f"is {_mb(up.size)}, more than the limit of {limit_mb}")
@@ -419,7 +420,12 @@ def save_uploads(items: list[Upload], upload_root: Path, max_bytes: int, limit_t
             fail(base, f"is not a PDF although its name ends in .pdf: its content does not start with %PDF "
                        f"(it looks like {kind}); download or export it again as PDF")
             continue
-        if kind not in ("pdf", "text"):
+        if ext in _OFFICE and not head.startswith(b"PK\x03\x04"):
+            tmp.unlink()
+            fail(base, f"is not a .{ext} document although its name ends in .{ext} (it looks like {kind}); "
+                       "save it again from the word processor")
+            continue
+        if ext not in _OFFICE and kind not in ("pdf", "text"):
             tmp.unlink()
             fail(base, f"is not a PDF or UTF-8 text file (it looks like {kind})")
             continue

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from tests.conftest import needs_shared
-from tests.test_browser import ask, chat, chrome, pytestmark as browser_marks  # noqa: F401 - fixtures
+from tests.test_browser import ask, chat, pytestmark as browser_marks  # noqa: F401 - fixtures (chrome: conftest)
 from tests.test_official import KST, OFFICIAL
 from tests.test_web_api import served
 

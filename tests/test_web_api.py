@@ -314,18 +314,21 @@ def test_upload_several_with_failures(writable):
         ("files", ("notitie.txt", "Het kabinet investeert in dijkversterking langs de grote rivieren.\n" * 3,
                    "text/plain")),
         ("files", ("scan.pdf", os.urandom(3000), "application/pdf")),  # binary, named .pdf
-        ("files", ("brief.docx", b"PK\x03\x04" + b"\x00" * 100, "application/octet-stream")),
+        ("files", ("brief.docx", b"PK\x03\x04" + b"\x00" * 100, "application/octet-stream")),  # a broken ZIP
+        ("files", ("brief.rtf", b"{\\rtf1 tekst}", "application/rtf")),
         ("files", ("leeg.txt", b"", "text/plain")),
         ("files", ("latin1.txt", "Financiën en überhaupt".encode("latin-1") * 20, "text/plain")),
     ]
     r = client.post("/api/documents", files=files)
     assert r.status_code == 200, r.text
     out = {x["file"]: x for x in r.json()}
-    assert [x["file"] for x in r.json()] == ["notitie.txt", "scan.pdf", "brief.docx", "leeg.txt", "latin1.txt"]
+    assert [x["file"] for x in r.json()] == ["notitie.txt", "scan.pdf", "brief.docx", "brief.rtf", "leeg.txt",
+                                             "latin1.txt"]
     assert out["notitie.txt"]["status"] == "added"
     assert out["scan.pdf"]["status"] == "failed"
     assert "not a PDF" in out["scan.pdf"]["reason"] and "%PDF" in out["scan.pdf"]["reason"]
-    assert out["brief.docx"]["status"] == "failed" and "unsupported file type '.docx'" in out["brief.docx"]["reason"]
+    assert out["brief.docx"]["status"] == "failed" and "ZIP" in out["brief.docx"]["reason"], out["brief.docx"]
+    assert out["brief.rtf"]["status"] == "failed" and "unsupported file type '.rtf'" in out["brief.rtf"]["reason"]
     assert out["leeg.txt"]["status"] == "failed" and "empty" in out["leeg.txt"]["reason"]
     assert out["latin1.txt"]["status"] == "failed" and "UTF-8" in out["latin1.txt"]["reason"]
     assert sorted(d["id"] for d in client.get("/api/documents").json()) == sorted([SEED_ID, out["notitie.txt"]["id"]])

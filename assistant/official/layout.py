@@ -192,12 +192,12 @@ def build_document(identifier: str, meta: OfficialMeta, files: dict[str, Path], 
         blocks, signatories = read_structure(files["xml"].read_bytes(), identifier)
         if not blocks:
             raise IngestError(identifier, "the repository's XML holds no text; not indexed")
-        pdf_pages = _pdf_pages(files["pdf"], identifier, settings) if "pdf" in files else []
+        pdf_pages, safe_copy = _pdf_pages(files["pdf"], identifier, settings) if "pdf" in files else ([], None)
         pages = layout_pages(blocks, pdf_pages) if pdf_pages else layout_pages(blocks, [""])
         doc = LoadedDocument(source=identifier, path=url or "", sha256="", pages=pages,
                              meta=document_meta(identifier, meta, signatories, url),
                              media_type="application/pdf" if "pdf" in files else "application/xml",
-                             keep_file=str(files.get("pdf") or files["xml"]))
+                             keep_file=str(files.get("pdf") or files["xml"]), stored_bytes=safe_copy)
     else:
         from ..load import load_document
 
@@ -215,12 +215,13 @@ def build_document(identifier: str, meta: OfficialMeta, files: dict[str, Path], 
     return doc
 
 
-def _pdf_pages(path: Path, identifier: str, settings: Settings) -> list[str]:
-    """The text of each page of the PDF manifestation ([] for a scan: the XML's text is then one page)."""
+def _pdf_pages(path: Path, identifier: str, settings: Settings) -> tuple[list[str], bytes | None]:
+    """The text of each page of the PDF manifestation ([] for a scan: the XML's text is then one page),
+    and the copy to store when the PDF holds scripts (else None)."""
     from ..load import _extract_pdf, _is_scan
 
     try:
-        pages = _extract_pdf(path.read_bytes(), identifier, settings)
+        pages, safe_copy = _extract_pdf(path.read_bytes(), identifier, settings)
     except IngestError as exc:
         raise IngestError(identifier, f"its PDF cannot be read: {exc.reason}") from exc
-    return [] if _is_scan(pages) else pages
+    return ([] if _is_scan(pages) else pages), safe_copy
