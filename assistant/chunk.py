@@ -64,6 +64,7 @@ class _Unit:
     words: int
     paragraph_end: bool
     starts_section: bool = False
+    hard: bool = False  # a heading the source format marks (Page.headings): always starts a passage
 
 
 def heading_label(line: str) -> tuple[str, bool] | None:
@@ -152,11 +153,22 @@ def _units(pages: list[Page]) -> list[_Unit]:
         para_starts_section = False
 
     skip_to = -1
+    marked = {(p.number, offset): label for p in pages for offset, label in p.headings}
     for i, ln in enumerate(lines):
         if i <= skip_to:
             continue
         if ln is None:
             flush_paragraph()
+            continue
+        if (ln.page, ln.start) in marked:  # a heading by the source format's own markup
+            flush_paragraph()
+            section = para_section = marked[(ln.page, ln.start)]
+            para_starts_section = True
+            para.append(ln)
+            first = len(units)
+            flush_paragraph()
+            if len(units) > first:
+                units[first].hard = True
             continue
         chapter = _chapter_heading(lines, i)
         if chapter is not None:  # "3a" / "Wonen en" / "volkshuisvesting" on a chapter's first page
@@ -278,7 +290,8 @@ def _split_long(unit: _Unit, max_words: int) -> list[_Unit]:
         chunk = " ".join(words[i : i + max_words])
         pieces.append(
             _Unit(chunk, unit.page, unit.start, unit.page_end, unit.end, unit.section,
-                  len(_WORD.findall(chunk)), paragraph_end=False, starts_section=unit.starts_section and i == 0)
+                  len(_WORD.findall(chunk)), paragraph_end=False, starts_section=unit.starts_section and i == 0,
+                  hard=unit.hard and i == 0)
         )
     pieces[-1].paragraph_end = unit.paragraph_end
     return pieces
@@ -295,7 +308,10 @@ def chunk_pages(pages: list[Page], min_words: int = 60, max_words: int = 200) ->
     words = 0
     fragment = max(10, min_words // 2)
     for u in units:
-        if current and u.starts_section and words >= fragment:
+        if current and u.hard:
+            groups.append(current)
+            current, words = [], 0
+        elif current and u.starts_section and words >= fragment:
             groups.append(current)
             current, words = [], 0
         elif current and u.page != current[-1].page_end and words >= fragment:
@@ -312,7 +328,8 @@ def chunk_pages(pages: list[Page], min_words: int = 60, max_words: int = 200) ->
             current, words = [], 0
     if current:
         tail_words = sum(x.words for x in current)
-        if groups and tail_words < fragment and sum(x.words for x in groups[-1]) + tail_words <= max_words * 1.25:
+        if groups and tail_words < fragment and sum(x.words for x in groups[-1]) + tail_words <= max_words * 1.25 \
+                and not current[0].hard:
             groups[-1].extend(current)
         else:
             groups.append(current)
@@ -327,7 +344,7 @@ def chunk_pages(pages: list[Page], min_words: int = 60, max_words: int = 200) ->
             same = prev[-1].section == g[0].section
             if (pw < fragment or (gw < fragment and same)) and pw + gw <= max_words * 1.25 and not (
                 g[0].starts_section and pw >= fragment
-            ):
+            ) and not g[0].hard:
                 prev.extend(g)
                 continue
         merged.append(g)

@@ -1,7 +1,9 @@
-"""Command line: `assistant ingest|ask|list|remove|rebuild|serve|eval`.
+"""Command line: `assistant ingest|ask|list|remove|rebuild|serve|eval|add|follow|unfollow|sync`.
 
 Examples:
   assistant ingest corpus/ new-letter.pdf
+  assistant add kst-32545-143 "Kamerstuk 36 450, nr. 3"
+  assistant follow 32545 && assistant sync
   assistant ask "what did the cabinet say about CSDDD?"
   assistant ask --json "wat zegt het kabinet over de zorgplichtrichtlijn?"
   printf 'q1\\nq2\\n' | assistant ask - --json
@@ -79,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", metavar="USER:PASSWORD", help="require a login (or $ASSISTANT_AUTH)")
+    p.add_argument("--cors-origin", action="append", dest="cors_origins", metavar="ORIGIN",
+                   help="another site (scheme://host[:port]) whose pages may use this server through a user's "
+                        "browser (repeatable; or $ASSISTANT_CORS_ORIGINS, comma-separated); default: none")
     _common(p)
 
     p = sub.add_parser("eval", help="measure retrieval on a question set (JSON lines or the Kamervragen CSV)")
@@ -88,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated: hybrid, dense, lexical")
     p.add_argument("--split", metavar="NAME", help="only the questions of this split (e.g. tune or confirm)")
     _common(p)
+
+    from .official.cli import add_parsers  # add, follow, unfollow, sync (official publications)
+
+    add_parsers(sub, _common)
     return parser
 
 
@@ -167,7 +176,9 @@ def cmd_list(args) -> int:
     if not docs:
         print("The index holds no documents.")
     for d in docs:
-        extra = ", ".join(x for x in [d.date, d.kamerstuk and f"Kamerstuk {d.kamerstuk}"] if x)
+        ks = d.kamerstuk and (d.kamerstuk if d.kamerstuk.lower().startswith(("aanhangsel", "bijlage", "kamerstuk"))
+                              else f"Kamerstuk {d.kamerstuk}")
+        extra = ", ".join(x for x in [d.date, ks] if x)
         print(f"{d.id}\n    {d.title}" + (f" ({extra})" if extra else "")
               + f"\n    {d.source}: {d.pages} pages, {d.passages} passages")
     return 0
@@ -193,7 +204,10 @@ def cmd_rebuild(args) -> int:
 def cmd_serve(args) -> int:
     from .web import serve
 
-    return serve(_settings(args), host=args.host, port=args.port, auth=args.auth)
+    settings = _settings(args)
+    if args.cors_origins:
+        settings = dataclasses.replace(settings, cors_origins=",".join(args.cors_origins))
+    return serve(settings, host=args.host, port=args.port, auth=args.auth)
 
 
 def cmd_eval(args) -> int:
@@ -212,6 +226,9 @@ COMMANDS = {
     "serve": cmd_serve,
     "eval": cmd_eval,
 }
+from .official.cli import COMMANDS as _OFFICIAL_COMMANDS  # noqa: E402 - add, follow, unfollow, sync
+
+COMMANDS.update(_OFFICIAL_COMMANDS)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -42,6 +42,19 @@ class Settings:
     parse_timeout_s: float = field(default=120.0, metadata={"help": "longest time spent reading one file"})
     # answering
     k: int = field(default=5, metadata={"help": "passages per answer"})
+    # serving
+    cors_origins: str = field(
+        default="",
+        metadata={"help": "other sites (scheme://host[:port], comma-separated) whose pages may read and write "
+                          "through a user's browser; '' = only the server's own pages"},
+    )
+    # official publications (assistant.official): where `add`, `follow` and `sync` fetch from
+    koop_url: str = field(default="https://repository.overheid.nl",
+                          metadata={"help": "KOOP's official repository (SRU search and files)"})
+    tk_url: str = field(default="https://gegevensmagazijn.tweedekamer.nl",
+                        metadata={"help": "the Tweede Kamer's open data (OData), for papers the repository lacks"})
+    http_timeout_s: float = field(default=30.0, metadata={"help": "seconds to wait for a connection or a read"})
+    http_retries: int = field(default=3, metadata={"help": "retries (with backoff) after a timeout or HTTP 5xx"})
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -77,7 +77,8 @@ class Assistant:
                                       documents=documents, date_from=date_from, date_to=date_to)
 
     def ingest(self, paths: list[Path], on_result: Callable[[FileResult], None] | None = None,
-               progress: bool | None = None, sources: dict[Path, str] | None = None) -> list[FileResult]:
+               progress: bool | None = None, sources: dict[Path, str] | None = None, replace: bool = True,
+               replace_hint: str = "") -> list[FileResult]:
         with self._write:
             with self._swap:
                 if self._index is None:
@@ -94,7 +95,7 @@ class Assistant:
                     f"`assistant rebuild --index {self.settings.index_dir}` to re-chunk every document."
                 )
             return ingest_paths(paths, index, self.embedder, self.settings, on_result=on_result,
-                                progress=progress, sources=sources)
+                                progress=progress, sources=sources, replace=replace, replace_hint=replace_hint)
 
     def remove(self, doc_id: str) -> bool:
         with self._write:
@@ -122,6 +123,14 @@ class Assistant:
             old = Index(target)
             for doc_id, source, original in old.sources():
                 stored = old.stored_file(doc_id)
+                info = old.document(doc_id)
+                doc = old.stored_document(doc_id) if info is not None and info.official else None
+                if doc is not None:
+                    # an official publication: its pages were built from the XML and the PDF together,
+                    # so it is rebuilt from those stored pages, keeping its stored PDF
+                    doc.keep_file = str(stored[0]) if stored else None
+                    kept.append(doc)
+                    continue
                 path = Path(original) if original and Path(original).exists() else (stored[0] if stored else None)
                 if path is not None:
                     files.append(path)
@@ -170,6 +179,9 @@ class Assistant:
             if self._index is not None:
                 self._index.close()
                 self._index = None
+            for kept_file in ("followed.json",):  # state beside the index that documents do not give
+                if (target / kept_file).exists():
+                    shutil.copy2(target / kept_file, tmp / kept_file)
             replace_index_dir(tmp, target)
             self._searcher = None
         shutil.rmtree(staged, ignore_errors=True)

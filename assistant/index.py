@@ -33,6 +33,10 @@ import numpy as np
 from .types import AssistantError, DocumentInfo, DocumentMeta, IndexMismatchError, LoadedDocument, Page, Passage
 
 FORMAT_VERSION = 1
+# the stored copy's extension when the source name has none (an official identifier such as kst-36450-3)
+_EXTENSIONS = {"application/pdf": ".pdf", "text/html": ".html", "application/xml": ".xml",
+               "application/vnd.oasis.opendocument.text": ".odt",
+               "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx"}
 DB_NAME = "assistant.sqlite"
 FLAT_LIMIT = 50_000  # exact search up to this many passages (about 7 ms a question), IVF above
 NPROBE = 48  # IVF lists searched per question (recall@10 >= 0.98 measured in benchmarks/bench_query.py)
@@ -53,7 +57,8 @@ CREATE TABLE IF NOT EXISTS documents (
     kind TEXT,
     signatories TEXT NOT NULL DEFAULT '[]',
     pages INTEGER NOT NULL,
-    added_at REAL NOT NULL
+    added_at REAL NOT NULL,
+    official TEXT
 );
 CREATE TABLE IF NOT EXISTS pages (
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -61,6 +66,7 @@ CREATE TABLE IF NOT EXISTS pages (
     text TEXT NOT NULL,
     footnotes TEXT NOT NULL DEFAULT '{}',
     refs TEXT NOT NULL DEFAULT '[]',
+    headings TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (doc_id, number)
 );
 CREATE TABLE IF NOT EXISTS passages (
@@ -126,6 +132,7 @@ class Index:
         self._faiss = None
         self._faiss_gen = -1
         self._count: tuple[int, int] = (-1, 0)  # (generation, passages)
+        self._has_official = True  # the documents table has the `official` column (checked below)
         self._init_or_check(model_id, dim, chunking, create)
 
     # -- opening --------------------------------------------------------------
@@ -189,16 +196,17 @@ class Index:
                 f"Run `assistant rebuild --index {self.path}`."
             )
         # added later within format 1: where each page refers to its footnotes (for rebuilds),
-        # and the kind of each passage (footnotes became passages of their own)
-        with contextlib.suppress(sqlite3.OperationalError):  # a read-only index reads without them
-            if "refs" not in {r[1] for r in self._db.execute("PRAGMA table_info(pages)")}:
-                with self._lock:
-                    self._db.execute("ALTER TABLE pages ADD COLUMN refs TEXT NOT NULL DEFAULT '[]'")
-        with contextlib.suppress(sqlite3.OperationalError):
-            if "kind" not in {r[1] for r in self._db.execute("PRAGMA table_info(passages)")}:
-                with self._lock:
-                    self._db.execute("ALTER TABLE passages ADD COLUMN kind TEXT NOT NULL DEFAULT 'body'")
+        # the kind of each passage (footnotes became passages of their own), the headings a source
+        # format marks, and an official publication's exact metadata
+        added = [("pages", "refs", "TEXT NOT NULL DEFAULT '[]'"), ("pages", "headings", "TEXT NOT NULL DEFAULT '[]'"),
+                 ("passages", "kind", "TEXT NOT NULL DEFAULT 'body'"), ("documents", "official", "TEXT")]
+        for table, column, decl in added:
+            with contextlib.suppress(sqlite3.OperationalError):  # a read-only index reads without them
+                if column not in {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}:
+                    with self._lock:
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
         self._has_kind = "kind" in {r[1] for r in self._db.execute("PRAGMA table_info(passages)")}
+        self._has_official = "official" in {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
 
     def close(self) -> None:
         with self._lock:
@@ -250,16 +258,20 @@ class Index:
 
     # -- documents --------------------------------------------------------------
     def _doc_info(self, row) -> DocumentInfo:
-        (doc_id, source, title, date, kamerstuk, kenmerk, kind, pages, sha, sig, n) = row
+        (doc_id, source, title, date, kamerstuk, kenmerk, kind, pages, sha, sig, n, official) = row
         return DocumentInfo(
             id=doc_id, source=source, title=title, date=date, kamerstuk=kamerstuk, kenmerk=kenmerk,
             kind=kind, pages=pages, passages=n, sha256=sha, signatories=json.loads(sig or "[]"),
+            official=json.loads(official) if official else None,
         )
 
-    _DOC_COLS = (
-        "d.id, d.source, d.title, d.date, d.kamerstuk, d.kenmerk, d.kind, d.pages, d.sha256, d.signatories, "
-        "(SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id)"
-    )
+    @property
+    def _DOC_COLS(self) -> str:
+        return (
+            "d.id, d.source, d.title, d.date, d.kamerstuk, d.kenmerk, d.kind, d.pages, d.sha256, d.signatories, "
+            "(SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id), "
+            + ("d.official" if self._has_official else "NULL")  # a read-only index of before the column
+        )
 
     def documents(self) -> list[DocumentInfo]:
         with self._lock:
@@ -298,24 +310,25 @@ class Index:
         with self._lock:
             row = self._db.execute(
                 "SELECT source, COALESCE(path, ''), COALESCE(media_type, 'text/plain'), sha256, title, date, "
-                "kenmerk, kamerstuk, kind, signatories FROM documents WHERE id = ?", (doc_id,)).fetchone()
+                "kenmerk, kamerstuk, kind, signatories, " + ("official" if self._has_official else "NULL")
+                + " FROM documents WHERE id = ?", (doc_id,)).fetchone()
             if row is None:
                 return None
-            try:
-                pages = self._db.execute(
-                    "SELECT number, text, footnotes, refs FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)
-                ).fetchall()
-            except sqlite3.OperationalError:  # an older read-only index: no reference marks
-                pages = self._db.execute(
-                    "SELECT number, text, footnotes, '[]' FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)
-                ).fetchall()
-        source, path, media_type, sha, title, date, kenmerk, kamerstuk, kind, sig = row
+            pages = None
+            for cols in ("refs, headings", "refs, '[]'", "'[]', '[]'"):  # older read-only indexes lack some
+                with contextlib.suppress(sqlite3.OperationalError):
+                    pages = self._db.execute(
+                        f"SELECT number, text, footnotes, {cols} FROM pages WHERE doc_id = ? ORDER BY number",
+                        (doc_id,)).fetchall()
+                    break
+        source, path, media_type, sha, title, date, kenmerk, kamerstuk, kind, sig, official = row
         meta = DocumentMeta(title=title, date=date, kenmerk=kenmerk, kamerstuk=kamerstuk, kind=kind,
-                            signatories=json.loads(sig or "[]"))
+                            signatories=json.loads(sig or "[]"), official=json.loads(official) if official else None)
         return LoadedDocument(
             source=source, path=path, sha256=sha, media_type=media_type, meta=meta,
-            pages=[Page(n, text, json.loads(notes or "{}"), [tuple(r) for r in json.loads(refs or "[]")])
-                   for n, text, notes, refs in pages])
+            pages=[Page(n, text, json.loads(notes or "{}"), [tuple(r) for r in json.loads(refs or "[]")],
+                        [tuple(h) for h in json.loads(heads or "[]")])
+                   for n, text, notes, refs, heads in pages or []])
 
     def sources(self) -> list[tuple[str, str, str]]:
         """(id, source, original path) of every document, for rebuilds."""
@@ -348,7 +361,7 @@ class Index:
                 doc_id, status = self._new_id(db, doc.source), "added"
             stored = None
             if file_bytes is not None:
-                ext = os.path.splitext(doc.source)[1].lower() or ".txt"
+                ext = os.path.splitext(doc.source)[1].lower() or _EXTENSIONS.get(doc.media_type, ".txt")
                 stored = f"{doc_id}{ext}"
                 tmp = self.path / "files" / f".{stored}.tmp"
                 (self.path / "files").mkdir(exist_ok=True)
@@ -357,15 +370,16 @@ class Index:
             m = doc.meta
             db.execute(
                 "INSERT INTO documents (id, source, path, stored_file, media_type, sha256, title, date, kenmerk, "
-                "kamerstuk, kind, signatories, pages, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "kamerstuk, kind, signatories, pages, added_at, official) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (doc_id, doc.source, doc.path, stored, doc.media_type, doc.sha256,
                  m.title or doc.source, m.date, m.kenmerk, m.kamerstuk, m.kind,
-                 json.dumps(m.signatories, ensure_ascii=False), len(doc.pages), time.time()),
+                 json.dumps(m.signatories, ensure_ascii=False), len(doc.pages), time.time(),
+                 json.dumps(m.official, ensure_ascii=False) if m.official else None),
             )
             db.executemany(
-                "INSERT INTO pages (doc_id, number, text, footnotes, refs) VALUES (?,?,?,?,?)",
-                [(doc_id, p.number, p.text, json.dumps(p.footnotes, ensure_ascii=False), json.dumps(p.refs))
-                 for p in doc.pages],
+                "INSERT INTO pages (doc_id, number, text, footnotes, refs, headings) VALUES (?,?,?,?,?,?)",
+                [(doc_id, p.number, p.text, json.dumps(p.footnotes, ensure_ascii=False), json.dumps(p.refs),
+                  json.dumps(p.headings, ensure_ascii=False)) for p in doc.pages],
             )
             for p, vec, st in zip(passages, vectors, stems):
                 cur = db.execute(

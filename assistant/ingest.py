@@ -83,7 +83,9 @@ def prepare(path: Path, settings: Settings, source: str | None = None) -> tuple[
     passages = chunk_document(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
     if not passages:
         raise IngestError(doc.source, "no text to index after cleaning (empty or only page furniture)")
-    data = Path(path).read_bytes()
+    # the stored copy: a PDF's scripts and automatic actions are removed by the loader (see
+    # assistant/security.py); any other file is stored as it came
+    data = doc.stored_bytes if doc.stored_bytes is not None else Path(path).read_bytes()
     return doc, passages, data
 
 
@@ -95,8 +97,14 @@ def ingest_paths(
     on_result: Callable[[FileResult], None] | None = None,
     progress: bool | None = None,
     sources: dict[Path, str] | None = None,
+    replace: bool = True,
+    replace_hint: str = "",
 ) -> list[FileResult]:
-    """Ingest files and folders; report each file as soon as it is committed."""
+    """Ingest files and folders; report each file as soon as it is committed.
+
+    A file whose name is already indexed with other content replaces that document, or, with
+    `replace=False`, fails (checked under the write lock) with a reason ending in `replace_hint`.
+    """
     from .load import find_documents
 
     results: list[FileResult] = []
@@ -156,7 +164,7 @@ def ingest_paths(
                         src, text = files[i]
                         return src, pool.submit(_prepare_record, src, text, index, settings)
                     src = (sources or {}).get(files[i]) or files[i].name
-                    return src, pool.submit(_prepare_one, files[i], src, index, settings)
+                    return src, pool.submit(_prepare_one, files[i], src, index, settings, replace, replace_hint)
 
                 nxt = start(0)
                 for i in range(len(files)):
@@ -199,7 +207,8 @@ def _size(item) -> int:
         return 0
 
 
-def _prepare_one(path: Path, source: str, index: Index, settings: Settings):
+def _prepare_one(path: Path, source: str, index: Index, settings: Settings, replace: bool = True,
+                 replace_hint: str = ""):
     """Read, hash, and (unless unchanged) load and chunk one file. Runs ahead of embedding."""
     try:
         data = path.read_bytes()
@@ -209,6 +218,9 @@ def _prepare_one(path: Path, source: str, index: Index, settings: Settings):
     existing = index.document_by_source(source)
     if existing is not None and existing.sha256 == key:
         return FileResult(source, "unchanged", doc_id=existing.id, passages=existing.passages, pages=existing.pages)
+    if existing is not None and not replace:
+        raise IngestError(source, f"a document of this name with other content is already indexed (id "
+                                  f"{existing.id}); it was kept as it is" + (f". {replace_hint}" if replace_hint else ""))
     doc, passages, data = prepare(path, settings, source)
     doc.sha256 = key
     return doc, passages, data
@@ -234,7 +246,13 @@ def _chunk_loaded(doc: LoadedDocument, settings: Settings):
     passages = chunk_document(doc.pages, settings.chunk_min_words, settings.chunk_max_words)
     if not passages:
         raise IngestError(doc.source, "no text to index")
-    return doc, passages, None
+    data = doc.stored_bytes  # a PDF without its scripts
+    if data is None and doc.keep_file:  # the file a loaded document keeps as its stored copy (an official PDF)
+        try:
+            data = Path(doc.keep_file).read_bytes()
+        except OSError as exc:
+            raise IngestError(doc.source, f"cannot read its file {doc.keep_file} ({exc.strerror})") from exc
+    return doc, passages, data
 
 
 def _finish_one(prepared, source: str, index: Index, embedder: Embedder, show: bool) -> FileResult:

@@ -44,7 +44,11 @@ __all__ = ["MEDIA_TYPES", "find_documents", "garbled_pages", "load_document", "s
 
 log = logging.getLogger(__name__)
 
-MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown"}
+MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown",
+               # read by assistant.formats (issue 15)
+               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               ".odt": "application/vnd.oasis.opendocument.text", ".html": "text/html", ".htm": "text/html"}
+_SUPPORTED = ".pdf, .txt, .md, .docx, .odt or .html"
 SIDECAR_SUFFIXES = (".meta.json", ".meta.toml")
 PDF_MEMORY_LIMIT = 2 * 1024**3  # bytes of address space for the PDF helper process
 
@@ -113,11 +117,20 @@ def _is_sidecar(path: Path) -> bool:
     return path.name.lower().endswith(SIDECAR_SUFFIXES)
 
 
+def _beside_its_pdf(path: Path) -> bool:
+    """An HTML, ODT or DOCX copy of a PDF in the same folder (kst-1-2.html beside kst-1-2.pdf):
+    one document in two formats, so a folder gives only the PDF, whose pages are the printed ones."""
+    if path.suffix.lower() not in (".html", ".htm", ".odt", ".docx"):
+        return False
+    return any(path.with_suffix(ext).exists() for ext in (".pdf", ".PDF"))
+
+
 def find_documents(paths: list[Path]) -> list[Path]:
     """The documents named by `paths`: files as given, folders searched recursively.
 
-    Folders yield their .pdf/.txt/.md files in sorted order, skipping hidden
-    files and folders and metadata sidecars.  A path that does not exist, or
+    Folders yield their .pdf/.txt/.md/.docx/.odt/.html files in sorted order, skipping
+    hidden files and folders, metadata sidecars, and an HTML/ODT/DOCX copy beside a PDF of
+    the same name.  A path that does not exist, or
     a file named explicitly that is not a supported document, raises
     IngestError naming it.
     """
@@ -139,7 +152,7 @@ def find_documents(paths: list[Path]) -> list[Path]:
                 rel = p.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts) or not p.is_file():
                     continue
-                if _is_sidecar(p) or p.suffix.lower() not in MEDIA_TYPES:
+                if _is_sidecar(p) or p.suffix.lower() not in MEDIA_TYPES or _beside_its_pdf(p):
                     continue
                 add(p)
         elif _is_sidecar(path):
@@ -152,7 +165,7 @@ def find_documents(paths: list[Path]) -> list[Path]:
         elif path.suffix.lower() not in MEDIA_TYPES:
             raise IngestError(
                 path.name,
-                f"unsupported file type '{path.suffix or '(none)'}'; give a .pdf, .txt or .md file "
+                f"unsupported file type '{path.suffix or '(none)'}'; give a {_SUPPORTED} file "
                 "(convert other formats to PDF first)",
             )
         else:
@@ -192,8 +205,9 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
     sha256 = hashlib.sha256(data).hexdigest()
 
     suffix = path.suffix.lower()
+    stored = None
     if _looks_like_pdf(data):
-        raw_pages = _extract_pdf(data, source, settings)
+        raw_pages, stored = _extract_pdf(data, source, settings)
         media_type = MEDIA_TYPES[".pdf"]
         if settings.ocr and _is_scan(raw_pages):
             from .ocr import ocr_pdf
@@ -206,6 +220,10 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
             f"is not a PDF although its name ends in .pdf: its content does not start with %PDF "
             f"(it looks like {_sniff(data)}); download or export the document again as PDF",
         )
+    elif suffix in (".docx", ".odt", ".html", ".htm"):
+        from .formats import load_formatted
+
+        return load_formatted(path, data, sha256, settings)
     elif suffix in (".txt", ".md"):
         text = _decode_text(data, source)
         raw_pages = split_text_pages(text) if suffix == ".txt" else text.split("\f")
@@ -214,7 +232,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
         if not any(page.strip() for page in raw_pages):
             raise IngestError(source, "contains no text (only white space)")
     else:
-        raise IngestError(source, f"unsupported file type '{suffix or '(none)'}'; give a .pdf, .txt or .md file")
+        raise IngestError(source, f"unsupported file type '{suffix or '(none)'}'; give a {_SUPPORTED} file")
 
     cleaned = clean_document(raw_pages)
     meta = detect_metadata(cleaned.pages, raw_pages, cleaned.furniture)
@@ -229,6 +247,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
         meta=meta,
         media_type=media_type,
         warnings=warnings,
+        stored_bytes=stored,
     )
 
 
@@ -347,12 +366,16 @@ def _check_pdf_text(raw_pages: list[str], source: str, data: bytes, settings: Se
 # PDF extraction in a helper process
 
 
-def _extract_pdf(data: bytes, source: str, settings: Settings) -> list[str]:
+def _extract_pdf(data: bytes, source: str, settings: Settings) -> tuple[list[str], bytes | None]:
+    """The text of each page, and the copy to store when the file holds scripts (else None)."""
     if os.name != "posix" or not sys.executable:  # no RLIMIT_AS / select() on pipes: in-process
         result = _extract(data, settings.max_pages)
     else:
         result = _pool.run(data, settings.max_pages, settings.parse_timeout_s, source)
-    return _pages_or_error(result, source, data, settings)
+    pages = _pages_or_error(result, source, data, settings)
+    if result.get("scripts"):
+        log.info("%s: removed %s from the stored copy", source, ", ".join(result["scripts"]))
+    return pages, result.get("safe_copy")
 
 
 def _pages_or_error(result: dict, source: str, data: bytes, settings: Settings) -> list[str]:
@@ -402,6 +425,12 @@ def _pages_or_error(result: dict, source: str, data: bytes, settings: Settings) 
             f"took longer than {settings.parse_timeout_s:g} s to read and was stopped (a damaged or "
             "extremely complex PDF); export it again, or raise the limit (ASSISTANT_PARSE_TIMEOUT_S)",
         )
+    if error == "scripts":
+        raise IngestError(
+            source,
+            f"holds scripts or automatic actions that could not be removed ({result.get('detail', '')}); "
+            "print it to a new PDF (which drops them) and add that",
+        )
     if error == "crash":
         raise IngestError(
             source,
@@ -446,7 +475,17 @@ def _extract(data: bytes, max_pages: int) -> dict:
             except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds
                 return {"error": "corrupt", "page": number, "detail": _describe(exc)}
         reread = _second_extraction(data, pages)
-        return {"pages": pages, "reread": reread, **collector.summary()}
+        # scripts (/JS, /OpenAction, /AA ...) would run in a browser's PDF viewer when a source
+        # link is opened: the index stores a copy without them
+        from .security import strip_pdf_scripts
+
+        try:
+            safe_copy, scripts = strip_pdf_scripts(reader)
+        except (MemoryError, LimitReachedError):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            return {"error": "scripts", "detail": _describe(exc)}
+        return {"pages": pages, "reread": reread, "safe_copy": safe_copy, "scripts": scripts, **collector.summary()}
     except MemoryError:
         return {"error": "memory"}
     except LimitReachedError as exc:

@@ -479,7 +479,7 @@ def _text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | Non
 # --------------------------------------------------------------------------
 # sidecars
 
-_SIDECAR_FIELDS = {f.name for f in fields(DocumentMeta)}
+_SIDECAR_FIELDS = {f.name for f in fields(DocumentMeta)} - {"official"}  # official: from the repository only
 _SIDECAR_SUFFIXES = (".meta.json", ".meta.toml")
 
 

@@ -31,7 +31,7 @@ def document_reference(doc: DocumentInfo) -> str:
     parts = [doc.title or doc.source]
     if doc.kamerstuk and doc.kamerstuk not in parts[0]:
         ks = doc.kamerstuk
-        parts.append(ks if ks.lower().startswith(("kamerstuk", "aanhangsel", "ah-")) else f"Kamerstuk {ks}")
+        parts.append(ks if ks.lower().startswith(("kamerstuk", "aanhangsel", "ah-", "bijlage")) else f"Kamerstuk {ks}")
     elif doc.kenmerk:
         parts.append(f"kenmerk {doc.kenmerk}")
     d = dutch_date(doc.date)

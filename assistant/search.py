@@ -152,10 +152,20 @@ _ANAPHORA = re.compile(
 )
 
 
-def previous_questions(history: list | None) -> list[str]:
-    """User turns from a chat history: strings, {'role','content'} dicts or (user, bot) pairs."""
+FOLLOWUP_LOOKBACK = 6  # earlier questions a follow-up may take its topic from
+
+
+def previous_questions(history: list | None, last: int | None = None) -> list[str]:
+    """User turns from a chat history: strings, {'role','content'} dicts or (user, bot) pairs.
+
+    `last`: only the user turns among the last 2 x `last` turns are read (a history may
+    alternate user and assistant turns), so a long history costs no more than a short one.
+    """
+    turns = list(history or [])
+    if last is not None:
+        turns = turns[-2 * last:]
     out: list[str] = []
-    for turn in history or []:
+    for turn in turns:
         if isinstance(turn, str):
             out.append(turn)
         elif isinstance(turn, dict):
@@ -163,30 +173,33 @@ def previous_questions(history: list | None) -> list[str]:
                 out.append(turn["content"])
         elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
             out.append(turn[0])
-    return [q for q in out if q.strip()]
+    out = [q for q in out if q.strip()]
+    return out[-last:] if last is not None else out
+
+
+def is_followup(question: str) -> bool:
+    """A question that cannot stand alone: it opens with a continuation word ("and", "en",
+    "what about"), leans on a pronoun in a few words, or is too short to carry a topic."""
+    content = lexical.analyze(question)
+    return (bool(_FOLLOWUP_START.match(question)) or (bool(_ANAPHORA.search(question)) and len(content) <= 4)
+            or len(content) <= 2)
 
 
 def rewrite_followup(question: str, history: list | None) -> str:
-    """Make a short follow-up standalone by adding the topic of the previous question.
+    """Make a short follow-up standalone by adding the topic of the conversation.
 
-    "and in Belarus?" after "How many people did the EU sanction in Russia?"
-    becomes "How many people did the EU sanction in Russia? in Belarus". No
-    language model: a follow-up is a question that opens with a continuation
-    word, leans on a pronoun, or is too short to stand alone.
+    "and in Belarus?" after "How many people did the EU sanction in Russia?" becomes
+    "How many people did the EU sanction in Russia? in Belarus". No language model. The topic
+    is the latest earlier question that stands alone, within the last FOLLOWUP_LOOKBACK
+    questions (or, when all of those are follow-ups, the previous one): a series of
+    "and in X?" keeps the first question's topic with only the latest X. One pass over at
+    most FOLLOWUP_LOOKBACK questions, whatever the length of the history.
     """
-    prev = previous_questions(history)
-    if not prev:
-        return question
-    content = [t for t in lexical.analyze(question)]
-    opens = bool(_FOLLOWUP_START.match(question))
-    leans = bool(_ANAPHORA.search(question)) and len(content) <= 4
-    if not (opens or leans or len(content) <= 2):
+    prev = previous_questions(history, last=FOLLOWUP_LOOKBACK)
+    if not prev or not is_followup(question):
         return question
     rest = _FOLLOWUP_START.sub("", question).strip()
-    base = prev[-1]
-    # when the previous turn was itself a follow-up, carry its own context along
-    if len(prev) >= 2 and rewrite_followup(prev[-1], prev[:-1]) != prev[-1]:
-        base = rewrite_followup(prev[-1], prev[:-1])
+    base = next((q for q in reversed(prev) if not is_followup(q)), prev[-1])
     return f"{base.rstrip()} {rest}".strip()
 
 

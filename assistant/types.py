@@ -42,6 +42,9 @@ class Page:
     footnotes: dict[str, str] = field(default_factory=dict)
     # where the body text refers to a footnote: (character offset into `text`, mark)
     refs: list[tuple[int, str]] = field(default_factory=list)
+    # headings the source format marks as such (ODT/DOCX/HTML styles, the official XML):
+    # (offset of the heading's line in `text`, section label); each starts a passage
+    headings: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +57,9 @@ class DocumentMeta:
     kamerstuk: str | None = None  # e.g. "32 545, nr. 143"
     kind: str | None = None  # brief, motie, kamervragen, bnc-fiche, ...
     signatories: list[str] = field(default_factory=list)
+    # exact metadata of an official publication (assistant.official): identifier, dossier,
+    # dossier_title, number, session (vergaderjaar), submitters, doctype, source URL; None otherwise
+    official: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -69,7 +75,11 @@ class LoadedDocument:
     pages: list[Page]
     meta: DocumentMeta
     media_type: str = "application/pdf"  # or text/plain, text/markdown
+    # a file kept as the document's stored copy when it is ingested already loaded
+    # (an official publication's PDF, or a rebuilt document's stored file); None: none
+    keep_file: str | None = None
     warnings: list[str] = field(default_factory=list)  # pages left out, and why (for the ingest line)
+    stored_bytes: bytes | None = None  # what the index stores when not the file itself (a PDF without scripts)
 
 
 @dataclass
@@ -105,9 +115,10 @@ class DocumentInfo:
     passages: int
     sha256: str = ""
     signatories: list[str] = field(default_factory=list)
+    official: dict | None = None  # see DocumentMeta.official
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "id": self.id,
             "title": self.title,
             "source": self.source,
@@ -118,6 +129,9 @@ class DocumentInfo:
             "pages": self.pages,
             "passages": self.passages,
         }
+        if self.official:
+            out["official"] = self.official
+        return out
 
 
 @dataclass

@@ -8,6 +8,8 @@ JSON API (HTTP Basic when auth is on; /healthz is always open):
     GET    /api/documents           the indexed documents
     POST   /api/documents           multipart, one or more parts named `files`; per-file results
     DELETE /api/documents/{id}      remove a document (404 for an unknown id)
+    POST   /api/documents/fetch     {"ids": [identifiers or URLs]}: official publications (assistant.official)
+    POST   /api/dossiers/{nr}/follow  follow a dossier and fetch what of it is missing
     GET    /api/passages/{id}       a passage in full: footnotes, neighbours, page text
     GET    /files/{doc_id}          the stored original (PDFs inline: /files/ID#page=7)
     GET    /healthz                 liveness and counts
@@ -20,13 +22,10 @@ Importing this module starts nothing and imports neither gradio nor uvicorn.
 """
 # No `from __future__ import annotations` here: FastAPI reads the route functions' annotations
 # (`request: Request`, imported inside create_app) at runtime, and strings would not resolve.
-import base64
-import binascii
 import contextlib
 import json
 import os
 import re
-import secrets
 import shutil
 import sys
 import threading
@@ -47,10 +46,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .types import Answer, Hit
 
 MAX_K = 50
+MAX_QUESTION_CHARS = 2000
+MAX_HISTORY_TURNS = 50  # earlier turns /api/ask accepts; only the last few are read (search.FOLLOWUP_LOOKBACK)
+MAX_ANSWER_CHARS = 20_000  # an answer in the history (never read, but sent back by chat clients)
+MAX_CHAT_MESSAGES = 100  # messages the chat keeps on screen (each question sends them back)
 CHAT_CONCURRENCY = 8  # questions answered at once in the chat
 MAX_FILES_PER_REQUEST = 50
 REQUEST_FILE_FACTOR = 4  # a request may carry this many files of the largest size
-DOC_SUFFIXES = (".pdf", ".txt", ".md")
+DOC_SUFFIXES = (".pdf", ".txt", ".md", ".docx", ".odt", ".html", ".htm")  # what assistant.load reads
+_OFFICE = ("docx", "odt")  # ZIP containers, checked by assistant.formats
 SIDECAR_SUFFIXES = (".meta.json", ".meta.toml")
 ASK_FIELDS = ("question", "k", "history", "documents", "date_from", "date_to")
 EXAMPLES = [
@@ -122,17 +126,77 @@ def parse_auth(value: str | tuple[str, str] | None) -> tuple[str, str] | None:
 # validating questions
 
 
+def _show(v: Any) -> str:
+    """A short, safe rendering of a value for an error message (never recurses)."""
+    if isinstance(v, str):
+        return repr(v[:40]).encode("ascii", "backslashreplace").decode("ascii") + ("..." if len(v) > 40 else "")
+    if isinstance(v, (bool, int, float)) or v is None:
+        return json.dumps(v)[:40]
+    return f"a JSON {'object' if isinstance(v, dict) else 'array' if isinstance(v, list) else type(v).__name__}"
+
+
+def _text(v: str, field: str, limit: int | None = None, what: str | None = None) -> str:
+    """`v` checked: real characters only (no lone surrogates), at most `limit` of them."""
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = v[exc.start].encode("unicode_escape").decode("ascii")
+        raise ApiError(400, f"{what or field} holds {bad} at character {exc.start}, half of a UTF-16 surrogate "
+                            "pair and no character; send the text as UTF-8", field) from None
+    if limit is not None and len(v) > limit:
+        raise ApiError(422, f"{what or field} is {len(v)} characters long; the limit is {limit}", field)
+    return v
+
+
 def _date_field(body: dict, name: str) -> str | None:
     v = body.get(name)
     if v is None or v == "":
         return None
     if not isinstance(v, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
-        raise ApiError(422, f"{name} must be a date written YYYY-MM-DD, got {json.dumps(v)[:60]}", name)
+        raise ApiError(422, f"{name} must be a date written YYYY-MM-DD, got {_show(v)}", name)
     try:
         date.fromisoformat(v.strip())
     except ValueError:
-        raise ApiError(422, f"{name} is not a real date: {v!r}", name) from None
+        raise ApiError(422, f"{name} is not a real date: {_show(v)}", name) from None
     return v.strip()
+
+
+HISTORY_FORMS = ("history must be a list of earlier turns: strings (questions), {\"role\": \"user\"|\"assistant\", "
+                 "\"content\": str} objects or [question, answer] pairs")
+
+
+def validate_history(history: Any) -> list | None:
+    """The history of /api/ask checked: at most MAX_HISTORY_TURNS turns, each of a known form
+    and bounded length; nothing nested deeper than a pair."""
+    if history is None:
+        return None
+    if not isinstance(history, list):
+        raise ApiError(422, HISTORY_FORMS, "history")
+    if len(history) > MAX_HISTORY_TURNS:
+        raise ApiError(422, f"history has {len(history)} turns; the limit is {MAX_HISTORY_TURNS} (only the last few "
+                            "are used: send the latest turns)", "history")
+    for i, turn in enumerate(history):
+        where = f"history turn {i}"
+        if isinstance(turn, str):
+            _text(turn, "history", MAX_QUESTION_CHARS, where)
+        elif isinstance(turn, dict):
+            extra = sorted(set(turn) - {"role", "content"})
+            role, content = turn.get("role", "user"), turn.get("content")
+            if extra or role not in ("user", "assistant") or not isinstance(content, str):
+                raise ApiError(422, f"{where} is not {{\"role\": \"user\"|\"assistant\", \"content\": str}}"
+                                    + (f" (unknown key {_show(extra[0])})" if extra else ""), "history")
+            _text(content, "history", MAX_QUESTION_CHARS if role == "user" else MAX_ANSWER_CHARS, where)
+        elif isinstance(turn, list):
+            if not 1 <= len(turn) <= 2 or not isinstance(turn[0], str) or not all(
+                    x is None or isinstance(x, str) for x in turn):
+                raise ApiError(422, f"{where} is not a [question, answer] pair of strings", "history")
+            _text(turn[0], "history", MAX_QUESTION_CHARS, where)
+            if len(turn) == 2 and turn[1] is not None:
+                _text(turn[1], "history", MAX_ANSWER_CHARS, where + " (answer)")
+        else:
+            raise ApiError(422, f"{where} is a {type(turn).__name__} ({_show(turn)}); each turn must be a string, "
+                                "an object or a pair", "history")
+    return history
 
 
 def validate_ask(body: Any, known_ids: Callable[[], set[str]]) -> dict:
@@ -141,35 +205,33 @@ def validate_ask(body: Any, known_ids: Callable[[], set[str]]) -> dict:
         raise ApiError(400, "the request body must be a JSON object such as {\"question\": \"...\"}")
     unknown = sorted(set(body) - set(ASK_FIELDS))
     if unknown:
-        raise ApiError(422, f"unknown field {unknown[0]!r}; the fields are {', '.join(ASK_FIELDS)}", unknown[0])
+        name = unknown[0][:100].encode("utf-8", "backslashreplace").decode("utf-8")
+        raise ApiError(422, f"unknown field {_show(unknown[0])}; the fields are {', '.join(ASK_FIELDS)}", name)
     q = body.get("question")
     if q is None:
         raise ApiError(422, "question is required: a non-empty string", "question")
     if not isinstance(q, str):
         raise ApiError(422, f"question must be a string, got {type(q).__name__}", "question")
+    _text(q, "question")
     if not q.strip():
         raise ApiError(422, "question must not be empty", "question")
-    if len(q) > 2000:
-        raise ApiError(422, f"question is {len(q)} characters long; the limit is 2000", "question")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise ApiError(422, f"question is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}", "question")
     k = body.get("k")
     if k is not None:
         if isinstance(k, bool) or not isinstance(k, int):
-            raise ApiError(422, f"k must be a whole number from 1 to {MAX_K}, got {json.dumps(k)[:40]}", "k")
+            raise ApiError(422, f"k must be a whole number from 1 to {MAX_K}, got {_show(k)}", "k")
         if not 1 <= k <= MAX_K:
             raise ApiError(422, f"k must be from 1 to {MAX_K}, got {k}", "k")
-    history = body.get("history")
-    if history is not None:
-        if not isinstance(history, list):
-            raise ApiError(422, "history must be a list of earlier turns (strings, {\"role\", \"content\"} "
-                                "objects or [question, answer] pairs)", "history")
-        for turn in history:
-            if not isinstance(turn, (str, dict, list)):
-                raise ApiError(422, f"history holds a {type(turn).__name__}; each turn must be a string, "
-                                    "an object or a pair", "history")
+    history = validate_history(body.get("history"))
     docs = body.get("documents")
     if docs is not None:
         if not isinstance(docs, list) or not all(isinstance(d, str) for d in docs):
             raise ApiError(422, "documents must be a list of document ids (see GET /api/documents)", "documents")
+        if len(docs) > 1000:
+            raise ApiError(422, f"documents lists {len(docs)} ids; the limit is 1000", "documents")
+        for d in docs:
+            _text(d, "documents", 200, "a document id")
         if docs:
             known = known_ids()
             missing = [d for d in docs if d not in known]
@@ -330,7 +392,7 @@ def save_uploads(items: list[Upload], upload_root: Path, max_bytes: int, limit_t
         ext = ext.lower() if dot else ""
         if "." + ext not in DOC_SUFFIXES:
             fail(base, (f"unsupported file type '.{ext}'" if ext else "has no file type ending")
-                 + "; give a .pdf, .txt or .md file (convert other formats to PDF first)")
+                 + "; give a .pdf, .txt, .md, .docx, .odt or .html file (convert other formats to PDF first)")
             continue
         if up.size is not None and up.size > max_bytes:
             fail(base, f"is {_mb(up.size)}, more than the limit of {limit_mb}")
@@ -358,7 +420,12 @@ def save_uploads(items: list[Upload], upload_root: Path, max_bytes: int, limit_t
             fail(base, f"is not a PDF although its name ends in .pdf: its content does not start with %PDF "
                        f"(it looks like {kind}); download or export it again as PDF")
             continue
-        if kind not in ("pdf", "text"):
+        if ext in _OFFICE and not head.startswith(b"PK\x03\x04"):
+            tmp.unlink()
+            fail(base, f"is not a .{ext} document although its name ends in .{ext} (it looks like {kind}); "
+                       "save it again from the word processor")
+            continue
+        if ext not in _OFFICE and kind not in ("pdf", "text"):
             tmp.unlink()
             fail(base, f"is not a PDF or UTF-8 text file (it looks like {kind})")
             continue
@@ -390,12 +457,20 @@ def save_uploads(items: list[Upload], upload_root: Path, max_bytes: int, limit_t
     return folder, plan
 
 
-def ingest_uploads(assistant: "Assistant", items: list[Upload], on_result: Callable | None = None) -> list:
+REPLACE_HINT_API = ("To replace it, send the file again with the form field replace=true; to keep both, "
+                    "rename the file")
+REPLACE_HINT_CHAT = "To replace it, tick 'Replace documents of the same name' and add it again; to keep both, rename it"
+
+
+def ingest_uploads(assistant: "Assistant", items: list[Upload], on_result: Callable | None = None,
+                   replace: bool = False, replace_hint: str = REPLACE_HINT_API) -> list:
     """Save, check and ingest uploaded files; returns FileResults in upload order.
 
     Files are saved under <index_dir>/uploads/<fresh folder>/ with safe names,
     ingested with those names as their sources, and the folder is removed
-    afterwards (the index keeps its own copy in files/).
+    afterwards (the index keeps its own copy in files/). A file named like an indexed
+    document with other content replaces it only with `replace`; otherwise it fails and
+    the document stays (identical content is 'unchanged' either way).
     """
     from .ingest import FileResult
 
@@ -411,7 +486,8 @@ def ingest_uploads(assistant: "Assistant", items: list[Upload], on_result: Calla
         got: dict[str, Any] = {}
         if files:
             sources = {e[1]: e[2] for e in files}
-            for r in assistant.ingest([e[1] for e in files], on_result=on_result, progress=False, sources=sources):
+            for r in assistant.ingest([e[1] for e in files], on_result=on_result, progress=False, sources=sources,
+                                      replace=replace, replace_hint=replace_hint):
                 got[r.source] = r
         return [e[1] if e[0] == "failed" else (got.get(e[2]) or FileResult(e[2], "failed", "was not ingested"))
                 for e in plan]
@@ -639,109 +715,35 @@ HEAD = r"""
 # the app
 
 
-class _Guard:
-    """ASGI middleware: HTTP Basic on /api/* and /files/*, and the size limit of uploads."""
+def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None,
+               allowed_hosts: tuple[str, ...] | None = None) -> "fastapi.FastAPI":
+    """The FastAPI app: JSON API, stored files, health check, and the Gradio chat at /.
 
-    def __init__(self, app, auth: tuple[str, str] | None, max_request_bytes: int, session_ok: Callable | None):
-        self.app = app
-        self.auth = auth
-        self.max_request_bytes = max_request_bytes
-        self.session_ok = session_ok
-
-    def _authorised(self, headers: dict[bytes, bytes], cookies: str) -> bool:
-        value = headers.get(b"authorization", b"").decode("latin-1")
-        if value[:6].lower() == "basic ":
-            try:
-                user, _, pw = base64.b64decode(value[6:].strip(), validate=True).decode("utf-8").partition(":")
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                return False
-            ok_user = secrets.compare_digest(user.encode(), self.auth[0].encode())
-            ok_pw = secrets.compare_digest(pw.encode(), self.auth[1].encode())
-            return ok_user and ok_pw
-        if cookies and self.session_ok is not None:  # the chat's own login cookie (links in answers)
-            try:
-                return bool(self.session_ok(cookies))
-            except Exception:
-                return False
-        return False
-
-    async def _send_json(self, send, status: int, body: dict, extra: list | None = None) -> None:
-        data = json.dumps(body).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
-        await send({"type": "http.response.body", "body": data})
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        path = scope.get("path", "")
-        guarded = path.startswith(("/api/", "/files/")) or path in ("/api", "/files")
-        if not guarded:
-            return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        if self.auth is not None and not self._authorised(headers, headers.get(b"cookie", b"").decode("latin-1")):
-            return await self._send_json(
-                send, 401, {"error": "authentication required: HTTP Basic with the server's user and password"},
-                [(b"www-authenticate", b'Basic realm="policy-letter assistant", charset="UTF-8"')])
-        if scope.get("method") == "POST" and path.rstrip("/") == "/api/documents":
-            limit = self.max_request_bytes
-            try:
-                declared = int(headers.get(b"content-length", b"-1"))
-            except ValueError:
-                declared = -1
-            if declared > limit:
-                return await self._send_json(send, 413, {
-                    "error": f"the upload is {_mb(declared)}; one request may carry at most "
-                             f"{_mb(limit)} (send fewer files at once)", "field": "files"})
-            seen = 0
-
-            async def limited_receive():
-                nonlocal seen
-                message = await receive()
-                if message["type"] == "http.request":
-                    seen += len(message.get("body", b""))
-                    if seen > limit:
-                        raise _TooLarge()
-                return message
-
-            started = False
-
-            async def tracking_send(message):
-                nonlocal started
-                if message["type"] == "http.response.start":
-                    started = True
-                await send(message)
-
-            try:
-                return await self.app(scope, limited_receive, tracking_send)
-            except _TooLarge:
-                if not started:
-                    return await self._send_json(send, 413, {
-                        "error": f"the upload is larger than {_mb(limit)}", "field": "files"})
-                return None
-        return await self.app(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None) -> "fastapi.FastAPI":
-    """The FastAPI app: JSON API, stored files, health check, and the Gradio chat at /."""
+    Every request first passes assistant.security.SecurityMiddleware (host, origin, login,
+    body size, Gradio's file route, framing headers); CORS answers only the origins of the
+    `cors_origins` setting. `allowed_hosts`: the Host names served (None: any).
+    """
     offline_environment(Path(assistant.settings.index_dir) / ".gradio-tmp")
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import FileResponse, JSONResponse
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.middleware.cors import CORSMiddleware
+
+    from .security import BodyTooLarge, LoginThrottle, SecurityMiddleware, UploadLedger, cors_origins
 
     auth = parse_auth(auth)
     settings = assistant.settings
     max_file = int(settings.max_file_mb * 1024 * 1024)
     max_request = max_file * REQUEST_FILE_FACTOR + 1024 * 1024
+    origins = cors_origins(settings.cors_origins)
+    ledger = UploadLedger()
 
     app = FastAPI(title="policy-letter assistant", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.assistant = assistant
+    app.state.upload_ledger = ledger
+    app.state.login_throttle = LoginThrottle()
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
@@ -759,6 +761,11 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
         field = ".".join(loc) or None
         return JSONResponse({"error": f"{field or 'request'}: {first.get('msg', 'invalid')}", "field": field},
                             status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):  # still JSON; the traceback goes to the log
+        return JSONResponse({"error": f"internal error ({type(exc).__name__}); the server's log has the details"},
+                            status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
@@ -788,6 +795,9 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
             body = json.loads(raw or b"null")
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, f"the request body is not valid JSON ({exc})") from None
+        except RecursionError:
+            raise ApiError(400, "the request body nests JSON arrays or objects too deeply; a question is one "
+                                "object with strings, numbers and lists of strings") from None
         kwargs = await run_in_threadpool(validate_ask, body, _known_ids)
         answer = await run_in_threadpool(lambda: assistant.ask(**kwargs))
         out = answer.to_json()
@@ -809,7 +819,7 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
             raise ApiError(415, "send the files as multipart/form-data, one part named 'files' per file", "files")
         try:
             form = await request.form(max_files=MAX_FILES_PER_REQUEST, max_fields=MAX_FILES_PER_REQUEST)
-        except _TooLarge:
+        except BodyTooLarge:
             raise
         except Exception as exc:
             raise ApiError(400, f"cannot read the upload: {exc}", "files") from None
@@ -821,8 +831,13 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
                                + (f" (got {', '.join(map(repr, others))})" if others else ""), "files")
             if any(isinstance(p, str) for p in parts):
                 raise ApiError(422, "files: each 'files' part must be a file upload, not a text field", "files")
+            replace = form.get("replace", "false")
+            if not isinstance(replace, str) or replace.strip().lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ApiError(422, "replace must be true or false: whether a file named like an indexed document "
+                                    "with other content replaces it", "replace")
             items = [Upload(p.filename or "upload", _keep_open(p.file), p.size) for p in parts]
-            results = await run_in_threadpool(ingest_uploads, assistant, items)
+            results = await run_in_threadpool(ingest_uploads, assistant, items, None,
+                                              replace.strip().lower() in ("true", "1", "yes"))
         finally:
             await form.close()
         return [r.to_json() for r in results]
@@ -859,6 +874,10 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
         return FileResponse(path, media_type=media_type, headers=headers, filename=doc.source,
                             content_disposition_type="inline")
 
+    from .official.web import add_routes  # POST /api/documents/fetch, POST /api/dossiers/{nr}/follow (issue 15)
+
+    add_routes(app, assistant)
+
     api_routes = [r for r in app.routes if getattr(r, "path", "").startswith(("/api/", "/files/"))]
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -873,7 +892,7 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
     # -- the chat --------------------------------------------------------------------------
     import gradio as gr
 
-    blocks = build_blocks(assistant)
+    blocks = build_blocks(assistant, ledger)
     theme = gr.themes.Default(
         font=[gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"])
     gr.mount_gradio_app(
@@ -882,22 +901,28 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
         ssr_mode=False, run_history=False, mcp_server=False,
         auth_message="The policy-letter assistant: log in with the user and password the server was started with.",
     )
+    # launch() marks a Blocks as launched; mount_gradio_app does not, and until then Gradio skips
+    # its check that a function's input files were uploaded (processing_utils._check_allowed):
+    # any path on the server named in a request was copied into its cache and handed over
+    blocks.has_launched = True
     gradio_app = next((r.app for r in app.routes if getattr(r, "path", None) in ("", "/")
                        and hasattr(getattr(r, "app", None), "tokens")), None)
 
-    def session_ok(cookie_header: str) -> bool:
+    def session_ok(cookies: dict) -> bool:
         if gradio_app is None:
             return False
-        from http.cookies import SimpleCookie
-
-        jar = SimpleCookie()
-        jar.load(cookie_header)
         for key in (f"access-token-{gradio_app.cookie_id}", f"access-token-unsecure-{gradio_app.cookie_id}"):
-            if key in jar and jar[key].value in gradio_app.tokens:
+            if cookies.get(key) and cookies[key] in gradio_app.tokens:
                 return True
         return False
 
-    app.add_middleware(_Guard, auth=auth, max_request_bytes=max_request, session_ok=session_ok)
+    # starlette's own CORSMiddleware: Gradio then adds no CORS headers of its own (it would echo
+    # any localhost origin, with credentials); the allow-list is ASSISTANT_CORS_ORIGINS
+    app.add_middleware(CORSMiddleware, allow_origins=list(origins), allow_credentials=True,
+                       allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
+    app.add_middleware(SecurityMiddleware, auth=auth, upload_bytes=max_request, trusted_origins=origins,
+                       allowed_hosts=allowed_hosts, session_ok=session_ok, ledger=ledger,
+                       throttle=app.state.login_throttle)
     return app
 
 
@@ -964,9 +989,22 @@ def _doc_rows(docs) -> list[list]:
 TABLE_HEADERS = ["Title", "Date", "Kamerstuk / kenmerk", "Pages", "Passages", "Id"]
 
 
-def build_blocks(assistant: "Assistant"):
-    """The chat and corpus tabs. Handlers are plain functions of their inputs."""
+def _displayable(text: str) -> str:
+    """Text as it can be shown and sent as JSON: a lone surrogate becomes its escape (\\ud800)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def build_blocks(assistant: "Assistant", ledger=None):
+    """The chat and corpus tabs. Handlers are plain functions of their inputs.
+
+    `ledger` (security.UploadLedger): the chat's upload takes only files that the same browser
+    session uploaded through Gradio; None checks only that they lie in Gradio's upload folder.
+    The document lists start empty and are filled on page load, so a page served before login
+    holds no document ids.
+    """
     import gradio as gr
+
+    from .security import foreign_uploads
 
     def docs_now():
         try:
@@ -976,11 +1014,13 @@ def build_blocks(assistant: "Assistant"):
 
     def respond(question, chat, hist, doc_ids, date_from, date_to, k):
         question = (question or "").strip()
-        chat = list(chat or [])
-        hist = list(hist or [])
+        chat = [{**m, "content": _displayable(m["content"])}
+                if isinstance(m, dict) and isinstance(m.get("content"), str) else m
+                for m in list(chat or [])[-(MAX_CHAT_MESSAGES - 2):]]
+        hist = list(hist or [])[-MAX_HISTORY_TURNS:]
         if not question:
             return gr.update(), chat, hist
-        chat.append({"role": "user", "content": render_user(question)})
+        chat.append({"role": "user", "content": render_user(_displayable(question))})
         try:
             body = {"question": question, "k": int(k) if k else None,
                     "date_from": (date_from or "").strip() or None, "date_to": (date_to or "").strip() or None,
@@ -1005,11 +1045,16 @@ def build_blocks(assistant: "Assistant"):
         return (gr.update(value=_doc_rows(docs)), gr.update(choices=choices, value=kept),
                 gr.update(choices=choices, value=[]), _corpus_summary(docs))
 
-    def upload(files, progress=gr.Progress()):
+    def upload(files, replace=False, request: gr.Request = None, progress=gr.Progress()):
         paths = [f if isinstance(f, str) else getattr(f, "name", None) for f in (files or [])]
         paths = [p for p in paths if p]
         if not paths:
             yield "Choose one or more PDF, .txt or .md files first."
+            return
+        refused = foreign_uploads(paths, request.headers.get("cookie", "") if request is not None else "", ledger)
+        if refused:
+            yield "\n".join(f"failed: {safe_filename(Path(p).name)}: was not uploaded in this browser session; "
+                            "choose the file again" for p in refused)
             return
         items = [Upload.from_path(Path(p).name, Path(p)) for p in paths]
         temp_copies = [Path(p) for p in paths]
@@ -1024,13 +1069,16 @@ def build_blocks(assistant: "Assistant"):
 
         def work():
             try:
-                box["results"] = ingest_uploads(assistant, items, on_result=on_result)
+                box["results"] = ingest_uploads(assistant, items, on_result=on_result, replace=bool(replace),
+                                                 replace_hint=REPLACE_HINT_CHAT)
             except Exception as exc:  # report, never hang the progress loop
                 box["error"] = exc
             finally:
                 for p in temp_copies:  # Gradio's copy of the upload; the index keeps its own
                     with contextlib.suppress(OSError):
                         p.unlink()
+                if ledger is not None:
+                    ledger.forget([str(p) for p in temp_copies])
                 done.set()
 
         threading.Thread(target=work, name="ingest-upload", daemon=True).start()
@@ -1059,7 +1107,6 @@ def build_blocks(assistant: "Assistant"):
             out.append(f"removed: {d}" if assistant.remove(d) else f"failed: {d}: no such document")
         return "\n".join(out)
 
-    initial = docs_now()
     # files uploaded through the chat are removed after ingest; anything left behind goes after a day
     with gr.Blocks(title="Policy-letter assistant", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         gr.Markdown("## Policy-letter assistant\nAsk in English or Dutch; the answer is the exact Dutch passages, "
@@ -1083,15 +1130,15 @@ def build_blocks(assistant: "Assistant"):
                         clear_btn = gr.Button("New conversation", size="sm", elem_id="clear")
                     gr.Examples(EXAMPLES, inputs=[question], label="Examples")
                 with gr.Column(scale=1, min_width=240):
-                    doc_filter = gr.Dropdown(choices=_doc_choices(initial), multiselect=True, value=[],
+                    doc_filter = gr.Dropdown(choices=[], multiselect=True, value=[],
                                              label="Only these documents", elem_id="doc-filter")
                     date_from = gr.Textbox(label="Dated from", placeholder="YYYY-MM-DD", elem_id="date-from")
                     date_to = gr.Textbox(label="Dated to", placeholder="YYYY-MM-DD", elem_id="date-to")
                     k = gr.Slider(1, 20, value=assistant.settings.k, step=1, label="Passages per answer",
                                   elem_id="k")
         with gr.Tab("Corpus", id="corpus-tab"):
-            summary = gr.Markdown(_corpus_summary(initial), elem_id="corpus-summary")
-            table = gr.Dataframe(value=_doc_rows(initial), headers=TABLE_HEADERS, interactive=False,
+            summary = gr.Markdown("", elem_id="corpus-summary")
+            table = gr.Dataframe(value=[], headers=TABLE_HEADERS, interactive=False,
                                  datatype=["str", "str", "str", "number", "number", "str"],
                                  column_widths=["40%", "11%", "15%", "7%", "8%", "19%"],
                                  elem_id="documents", wrap=True, max_height=420)
@@ -1099,13 +1146,19 @@ def build_blocks(assistant: "Assistant"):
                 with gr.Column():
                     files = gr.File(file_count="multiple", file_types=list(DOC_SUFFIXES) + [".json", ".toml"],
                                     label="Add letters (PDF, .txt, .md; several at once)", elem_id="upload")
+                    replace_box = gr.Checkbox(False, label="Replace documents of the same name",
+                                              info="Otherwise a file named like an indexed document with other "
+                                                   "content is refused, and the document kept", elem_id="replace")
                     add_btn = gr.Button("Add to the index", variant="primary", elem_id="add")
                     results = gr.Textbox(label="Result per file", lines=4, interactive=False, elem_id="upload-results")
                 with gr.Column():
-                    remove_dd = gr.Dropdown(choices=_doc_choices(initial), multiselect=True, value=[],
+                    remove_dd = gr.Dropdown(choices=[], multiselect=True, value=[],
                                             label="Remove documents", elem_id="remove-choice")
                     remove_btn = gr.Button("Remove", variant="stop", elem_id="remove")
                     removed = gr.Textbox(label="Removed", lines=2, interactive=False, elem_id="remove-results")
+            from .official.web import corpus_controls  # add by identifier or URL, follow a dossier (issue 15)
+
+            official_events = corpus_controls(assistant)
 
         ask_inputs = [question, chatbot, hist, doc_filter, date_from, date_to, k]
         # questions from several users run side by side (reads are safe during an ingest)
@@ -1115,10 +1168,12 @@ def build_blocks(assistant: "Assistant"):
                       concurrency_limit=CHAT_CONCURRENCY, concurrency_id="ask")
         clear_btn.click(lambda: ([], []), None, [chatbot, hist], api_name=False)
         refresh_out = [table, doc_filter, remove_dd, summary]
-        add_btn.click(upload, [files], [results], api_name=False, concurrency_limit=1).then(
+        add_btn.click(upload, [files, replace_box], [results], api_name=False, concurrency_limit=1).then(
             refresh, [doc_filter], refresh_out, api_name=False).then(lambda: None, None, [files], api_name=False)
         remove_btn.click(remove, [remove_dd], [removed], api_name=False, concurrency_limit=1).then(
             refresh, [doc_filter], refresh_out, api_name=False)
+        for event in official_events:
+            event.then(refresh, [doc_filter], refresh_out, api_name=False)
         demo.load(refresh, [doc_filter], refresh_out, api_name=False)
     return demo
 
@@ -1157,8 +1212,11 @@ def serve(settings: "Settings", host: str = "127.0.0.1", port: int = 7860, auth:
     """Build the index when it is missing, warm the model, then serve chat and API in one process."""
     from .core import Assistant
 
+    from .security import LOOPBACK_HOSTS, cors_origins, served_hosts
+
     t0 = time.perf_counter()
     creds = parse_auth(auth if auth else os.environ.get("ASSISTANT_AUTH"))
+    origins = cors_origins(settings.cors_origins)  # a malformed setting stops here, not on the first request
     check_port(host, port)  # before minutes of index building, not after
     assistant = Assistant(settings)
     assistant.ensure_index(log=lambda s: print(s, flush=True))
@@ -1170,13 +1228,18 @@ def serve(settings: "Settings", host: str = "127.0.0.1", port: int = 7860, auth:
         assistant.ask("warm-up")  # load the model and the vectors before the first user waits for them
     except AssistantError:
         pass
-    app = create_app(assistant, creds)
+    # on a loopback address only localhost names (and the allowed origins') are answered: a site
+    # whose name is made to point at 127.0.0.1 (DNS rebinding) would count as the server's own origin
+    loopback = host in LOOPBACK_HOSTS
+    app = create_app(assistant, creds, allowed_hosts=served_hosts(host, origins))
     import uvicorn
 
     shown = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
     print(f"Ready in {time.perf_counter() - t0:.1f} s: http://{shown}:{port}/  (JSON API under /api/, "
           f"health at /healthz{', login required' if creds else ''})", flush=True)
-    if creds is None and host not in ("127.0.0.1", "::1", "localhost"):
+    if origins:
+        print(f"Other sites allowed (CORS and writes): {', '.join(origins)}", flush=True)
+    if creds is None and not loopback:
         print(f"warning: listening on {host} without a login; anyone who can reach it can add and remove "
               "documents (use --auth USER:PASSWORD)", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)

@@ -26,6 +26,12 @@ os.environ["ASSISTANT_CACHE"] = str(CACHE)
 for var in ("ASSISTANT_INDEX", "ASSISTANT_MODEL", "ASSISTANT_CORPUS", "ASSISTANT_QUERY_ENGINE"):
     os.environ.pop(var, None)
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+NO_CHROMIUM = ("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium; ./run test installs it) "
+               "and the playwright package")
+
 needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"{SHARED} is absent (it holds the real PDFs and question sets; a user's clone lacks it)"
 )
@@ -81,3 +87,29 @@ def cli_env(tmp_path):
     env["ASSISTANT_CACHE"] = str(CACHE)
     env["PYTHONPATH"] = str(ROOT)
     return env
+
+
+@pytest.fixture(scope="module")
+def chrome(tmp_path_factory):
+    """Headless Debian Chromium through Playwright's own driver (never `playwright install`);
+    the test is skipped, with the reason, when either is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip(NO_CHROMIUM)
+    try:
+        from playwright import sync_api
+    except ImportError:
+        pytest.skip(NO_CHROMIUM)
+    home = tmp_path_factory.mktemp("chromium-home")
+    saved = {k: os.environ.get(k) for k in ("HOME", "TMPDIR")}
+    os.environ["HOME"] = os.environ["TMPDIR"] = str(home)  # Chromium writes ~/.cache and temp profiles
+    try:
+        with sync_api.sync_playwright() as p:
+            b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+            yield b
+            b.close()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

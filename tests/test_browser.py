@@ -13,29 +13,25 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from tests.conftest import CHROMIUM, NO_CHROMIUM
 from tests.pdfgen import make_pdf
 from tests.test_web_api import SEED_ID, served
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
-                                                      "(apt-get install -y chromium; ./run test installs it)"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM),
 ]
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip install playwright)")
+sync_api = pytest.importorskip("playwright.sync_api", reason=NO_CHROMIUM)
 expect = sync_api.expect
 expect.set_options(timeout=30_000)  # a busy CI machine answers slowly; every wait is on a visible result
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 TIMEOUT = 30_000
 
 
@@ -49,24 +45,6 @@ def base_url(tmp_path_factory, seed_index_dir, settings_factory, embedder):
     app = create_app(Assistant(settings_factory(d), embedder=embedder))
     with served(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chrome(tmp_path_factory):
-    home = tmp_path_factory.mktemp("chromium-home")
-    saved = {k: os.environ.get(k) for k in ("HOME", "TMPDIR")}
-    os.environ["HOME"] = os.environ["TMPDIR"] = str(home)  # Chromium writes ~/.cache and temp profiles
-    try:
-        with sync_api.sync_playwright() as p:
-            b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-            yield b
-            b.close()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture

@@ -56,25 +56,27 @@ def reason(excinfo: pytest.ExceptionInfo[IngestError]) -> str:
 
 def test_find_documents_expands_folders(tmp_path):
     for rel in ["b.pdf", "a.txt", "sub/c.md", "sub/c.meta.json", "sub/c.md.meta.toml", ".hidden.pdf",
-                ".git/x.pdf", "notes.docx", "d.PDF"]:  # fmt: skip
+                ".git/x.pdf", "notes.rtf", "d.PDF", "b.html", "e.docx"]:  # fmt: skip
         p = tmp_path / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("x")
     found = find_documents([tmp_path])
-    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.txt", "b.pdf", "d.PDF", "sub/c.md"]
+    # b.html is the same document as b.pdf beside it: the folder gives the PDF only
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.txt", "b.pdf", "d.PDF", "e.docx", "sub/c.md"]
     assert find_documents([tmp_path / "a.txt", tmp_path, tmp_path / "a.txt"])[0] == tmp_path / "a.txt"
-    assert len(find_documents([tmp_path / "a.txt", tmp_path])) == 4  # no duplicates
+    assert len(find_documents([tmp_path / "a.txt", tmp_path])) == 5  # no duplicates
+    assert find_documents([tmp_path / "b.html"]) == [tmp_path / "b.html"]  # named explicitly: taken
 
 
 def test_find_documents_refuses_what_it_cannot_use(tmp_path):
-    (tmp_path / "notes.docx").write_text("x")
+    (tmp_path / "notes.rtf").write_text("x")
     (tmp_path / "a.meta.json").write_text("{}")
     with pytest.raises(IngestError, match="no such file or folder") as e:
         find_documents([tmp_path / "missing.pdf"])
     assert e.value.source.endswith("missing.pdf")
-    with pytest.raises(IngestError, match=r"unsupported file type '\.docx'") as e:
-        find_documents([tmp_path / "notes.docx"])
-    assert e.value.source == "notes.docx"
+    with pytest.raises(IngestError, match=r"unsupported file type '\.rtf'") as e:
+        find_documents([tmp_path / "notes.rtf"])
+    assert e.value.source == "notes.rtf"
     with pytest.raises(IngestError, match="sidecar"):
         find_documents([tmp_path / "a.meta.json"])
 

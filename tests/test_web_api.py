@@ -66,11 +66,12 @@ def make_assistant(tmp: Path, seed_index_dir: Path, settings_factory, embedder, 
 
 
 @contextlib.contextmanager
-def app_server(tmp: Path, seed_index_dir, settings_factory, embedder, auth=None, **kw):
+def app_server(tmp: Path, seed_index_dir, settings_factory, embedder, auth=None, allowed_hosts=None, **kw):
+    """A server of its own on a copy of the seed index; `kw` are settings. Yields (url, assistant)."""
     from assistant.web import create_app
 
     assistant = make_assistant(tmp, seed_index_dir, settings_factory, embedder, **kw)
-    app = create_app(assistant, auth=auth)
+    app = create_app(assistant, auth=auth, **({"allowed_hosts": allowed_hosts} if allowed_hosts else {}))
     with served(app) as url:
         yield url, assistant
 
@@ -287,9 +288,16 @@ def test_upload_pdf_ask_cite_remove(writable):
 
     again = client.post("/api/documents", files=[("files", ("zonneparken.pdf", pdf, "application/pdf"))]).json()
     assert [x["status"] for x in again] == ["unchanged"]
+    # other content under the same name replaces the document only when asked to
     changed = letter_pdf("Kamerbrief over zonneparken op landbouwgrond", SOLAR_PAGES + [["Een extra pagina."]])
     again = client.post("/api/documents", files=[("files", ("zonneparken.pdf", changed, "application/pdf"))]).json()
+    assert [x["status"] for x in again] == ["failed"]
+    assert f"already indexed (id {doc_id})" in again[0]["reason"] and "replace=true" in again[0]["reason"]
+    assert client.get(f"/files/{doc_id}").content == pdf
+    again = client.post("/api/documents", files=[("files", ("zonneparken.pdf", changed, "application/pdf"))],
+                        data={"replace": "true"}).json()
     assert [(x["status"], x["id"]) for x in again] == [("replaced", doc_id)]
+    assert client.get(f"/files/{doc_id}").content == changed
 
     r = client.delete(f"/api/documents/{doc_id}")
     assert r.status_code == 200 and r.json() == {"id": doc_id, "status": "removed"}
@@ -306,18 +314,21 @@ def test_upload_several_with_failures(writable):
         ("files", ("notitie.txt", "Het kabinet investeert in dijkversterking langs de grote rivieren.\n" * 3,
                    "text/plain")),
         ("files", ("scan.pdf", os.urandom(3000), "application/pdf")),  # binary, named .pdf
-        ("files", ("brief.docx", b"PK\x03\x04" + b"\x00" * 100, "application/octet-stream")),
+        ("files", ("brief.docx", b"PK\x03\x04" + b"\x00" * 100, "application/octet-stream")),  # a broken ZIP
+        ("files", ("brief.rtf", b"{\\rtf1 tekst}", "application/rtf")),
         ("files", ("leeg.txt", b"", "text/plain")),
         ("files", ("latin1.txt", "Financiën en überhaupt".encode("latin-1") * 20, "text/plain")),
     ]
     r = client.post("/api/documents", files=files)
     assert r.status_code == 200, r.text
     out = {x["file"]: x for x in r.json()}
-    assert [x["file"] for x in r.json()] == ["notitie.txt", "scan.pdf", "brief.docx", "leeg.txt", "latin1.txt"]
+    assert [x["file"] for x in r.json()] == ["notitie.txt", "scan.pdf", "brief.docx", "brief.rtf", "leeg.txt",
+                                             "latin1.txt"]
     assert out["notitie.txt"]["status"] == "added"
     assert out["scan.pdf"]["status"] == "failed"
     assert "not a PDF" in out["scan.pdf"]["reason"] and "%PDF" in out["scan.pdf"]["reason"]
-    assert out["brief.docx"]["status"] == "failed" and "unsupported file type '.docx'" in out["brief.docx"]["reason"]
+    assert out["brief.docx"]["status"] == "failed" and "ZIP" in out["brief.docx"]["reason"], out["brief.docx"]
+    assert out["brief.rtf"]["status"] == "failed" and "unsupported file type '.rtf'" in out["brief.rtf"]["reason"]
     assert out["leeg.txt"]["status"] == "failed" and "empty" in out["leeg.txt"]["reason"]
     assert out["latin1.txt"]["status"] == "failed" and "UTF-8" in out["latin1.txt"]["reason"]
     assert sorted(d["id"] for d in client.get("/api/documents").json()) == sorted([SEED_ID, out["notitie.txt"]["id"]])
@@ -503,6 +514,8 @@ def test_serve_subprocess_with_login(cli_env, tmp_path, seed_index_dir):
             assert time.monotonic() < deadline, "the server did not come up"
             time.sleep(0.2)
         assert httpx.post(url + "/api/ask", json={"question": CSDDD}).status_code == 401
+        # on 127.0.0.1 it answers only to localhost names (DNS rebinding)
+        assert httpx.get(url + "/healthz", headers={"host": f"rebound.example:{port}"}).status_code == 400
         r = httpx.post(url + "/api/ask", json={"question": CSDDD}, auth=("ann", "pw"), timeout=60)
         assert r.status_code == 200 and r.json()["hits"][0]["page"] == 7
     finally:
