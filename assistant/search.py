@@ -18,6 +18,7 @@ import numpy as np
 from . import lexical
 from .embed import Embedder
 from .index import Index, PassageRow
+from .noanswer import decide
 from .types import Answer, DocumentInfo, Evidence, Hit
 
 CANDIDATES = 60  # per retriever, before fusion
@@ -26,10 +27,6 @@ POSTINGS_BUDGET = 12_000  # BM25 leaves out the commonest question terms beyond 
 BM25_WEIGHT = 0.08
 COVERAGE_WEIGHT = 0.08
 FUZZY_CREDIT = 0.7  # a unit matched only by an inflected, cognate or compound form
-# the no-answer decision: dense + FOUND_COVERAGE_WEIGHT * coverage >= FOUND_MIN_<language>
-FOUND_COVERAGE_WEIGHT = 0.10
-FOUND_MIN_EN = 0.84
-FOUND_MIN_NL = 0.895
 
 _NL_HINTS = set(
     "de het een en van is zijn wat wie waar wanneer hoe welke welk waarom niet ook dat die deze dit voor met op "
@@ -666,7 +663,17 @@ class Searcher:
         others = sorted((c.dense for c in cands if c.pid != best.pid and c.dense), reverse=True)[:20]
         margin = best.dense - (sum(others) / len(others)) if others else 0.0
         return Evidence(dense=best.dense, coverage=best.cov, margin=margin,
-                        missing_names=self.missing_names(query, units, lex), language=lang)
+                        missing_names=self.missing_names(query, units, lex),
+                        absent=self.absent_share(units, lex), language=lang)
+
+    @staticmethod
+    def absent_share(units: list[list[frozenset[str]]], lex: "_Lexical") -> float:
+        """The share of the question's units (by count) that the index holds in no form at all:
+        for a Dutch question, words of its subject that no document uses ('paspoort')."""
+        if not units:
+            return 0.0
+        gone = sum(all(all(not lex.df.get(t) and not lex.near.get(t) for t in a) for a in u) for u in units)
+        return gone / len(units)
 
     def missing_names(self, query: str, units: list[list[frozenset[str]]], lex: "_Lexical") -> int:
         """How many names and numbers of the question ("Gelderland", "NWO", "2019") the index
@@ -685,28 +692,17 @@ class Searcher:
         return count
 
     def answer_found(self, top: list[_Candidate], query: str, ev: Evidence) -> bool:
-        """Whether the best passage answers the question.
-
-        evidence = dense cosine of the best passage + FOUND_COVERAGE_WEIGHT * its
-        coverage, compared with a threshold per question language (e5 scores a
-        Dutch question against Dutch text higher than an English one, and a
-        Dutch question shares more words with it). Both features hold across
-        corpus sizes (no comparison with the other passages). Calibrated on
-        benchmarks/data (own answerable and unanswerable questions in both
-        languages, on the seed letter and on a 1,357-passage corpus): 5 of 64
-        unanswerable questions pass, 12 of 126 answerable ones are refused (Dutch:
-        0 of 32 and 3 of 49; English questions are harder to judge).
-        """
+        """Whether the best passage answers the question (assistant/noanswer.py decides; a top
+        passage that holds its own letter's signatories answers 'who signed?')."""
         if not top:
             return False
         best = top[0]
-        ev.score = best.dense + FOUND_COVERAGE_WEIGHT * best.cov
-        ev.threshold = FOUND_MIN_NL if ev.language == "nl" else FOUND_MIN_EN
+        found = decide(ev)
         if self.mode == "lexical":
             return best.lex > 0
         if asks_who_signed(query) and best.row is not None and self._holds_signatories(best.row):
             return True
-        return bool(ev.score >= ev.threshold)
+        return found
 
     def _holds_signatories(self, row: PassageRow) -> bool:
         doc = self._documents().get(row.doc_id)

@@ -194,6 +194,7 @@ class Evidence:
     coverage: float = 0.0  # IDF-weighted share of the question's units the best passage holds
     margin: float = 0.0  # the best passage's dense cosine above the mean of the next candidates
     missing_names: int = 0  # names and numbers of the question that occur nowhere in the index
+    absent: float = 0.0  # share of the question's units (words, glossary terms) the index holds in no form
     language: str = "en"
     score: float = 0.0  # the decision's score; the answer counts as found when score >= threshold
     threshold: float = 0.0

@@ -10,12 +10,16 @@ these corpora of answerable and unanswerable questions:
   kv       the Kamervragen questions (shared/eval/kamervragen_dev.csv, every 10th), all answerable, on the
            throw-away index of answers and distractors that `assistant eval` builds
 
-For each question it records the features the search computes (Evidence: dense, coverage, margin,
-missing names, language). The decision is a logistic model over those features with a threshold
-chosen on the training corpora so that at most --refuse of their answerable questions are refused.
-For each corpus in turn the model is fitted on the others and applied to it: the figures printed
-for a corpus are always measured on a corpus the model never saw. The last block is the model
-fitted on all corpora, the constants assistant/search.py uses.
+For each question it records the features the search computes (assistant.types.Evidence). The
+decision (assistant/noanswer.py) refuses when the best passage's score (dense + 0.10 * coverage)
+is below MIN[lang], or when the question names something the index never holds and the score is
+below NAME_MISSING[lang]. The four thresholds are chosen on the fitting corpora: the most
+unanswerable questions flagged while no fitting corpus has more than --refuse of its answerable
+questions refused (ties: the lowest thresholds). For each corpus in turn they are chosen on the
+others and applied to it, so the figures printed for a corpus are measured on a corpus they never
+saw. `kv` is checked but never fitted on (--fit): its index holds the answers without the
+questions, so the names a question mentions (the MPs, the newspaper) are absent by construction.
+The last block gives the thresholds chosen on all fitting corpora: the constants noanswer.py uses.
 """
 from __future__ import annotations
 
@@ -62,41 +66,95 @@ def corpora(shared: Path) -> dict[str, tuple[str, list[tuple[str, bool]]]]:
     return out
 
 
-FEATURES = ["dense", "coverage", "margin", "missing", "en", "en_dense"]
+GRID_MIN = np.round(np.arange(0.74, 0.92, 0.005), 3)
+GRID_NAME = np.round(np.arange(0.78, 0.97, 0.005), 3)
 
 
 def features(ev) -> list[float]:
-    en = 1.0 if ev.language == "en" else 0.0
-    return [ev.dense, ev.coverage, ev.margin, float(min(ev.missing_names, 2)), en, en * ev.dense]
+    return [ev.dense, ev.coverage, float(ev.missing_names), 1.0 if ev.language == "en" else 0.0, ev.absent]
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Logistic regression by Newton's method on standardised features; returns (weights, mean, scale)
-    with the bias as the last weight. y = 1 for answerable."""
-    mu, sd = x.mean(0), x.std(0) + 1e-9
-    z = np.hstack([(x - mu) / sd, np.ones((len(x), 1))])
-    w = np.zeros(z.shape[1])
-    # each corpus weighs the same in total, whatever its size
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-z @ w))
-        g = z.T @ (p - y) + l2 * np.r_[w[:-1], 0]
-        h = (z * (p * (1 - p))[:, None]).T @ z + l2 * np.eye(len(w))
-        w -= np.linalg.solve(h, g)
-    return w, mu, sd
+def refused(x: np.ndarray, t_min: float, t_name: float) -> np.ndarray:
+    """What the decision in assistant/noanswer.py refuses, for one language's questions."""
+    score = x[:, 0] + 0.10 * x[:, 1]
+    return (score < t_min) | ((x[:, 2] > 0) & (score < t_name))
 
 
-def score(w, mu, sd, x: np.ndarray) -> np.ndarray:
-    return np.hstack([(x - mu) / sd, np.ones((len(x), 1))]) @ w
+def choose(data: dict, names: list[str], lang: str, max_refused: float) -> tuple[float, float]:
+    """(MIN, NAME_MISSING) for one language: most unanswerable flagged on `names`, while none of
+    them refuses more than max_refused of its answerable questions; ties go to the lowest."""
+    best = None
+    for t_min in GRID_MIN:
+        for t_name in GRID_NAME[GRID_NAME >= t_min]:
+            flagged, worst = 0, 0.0
+            for n in names:
+                x, y, _ = data[n]
+                m = x[:, 3] == (1.0 if lang == "en" else 0.0)
+                r = refused(x[m], t_min, t_name)
+                if (y[m] == 1).any():
+                    worst = max(worst, float(r[y[m] == 1].mean()))
+                flagged += int(r[y[m] == 0].sum())
+            if worst <= max_refused:
+                key = (flagged, -t_min, -t_name)
+                if best is None or key > best[0]:
+                    best = (key, float(t_min), float(t_name))
+    return (best[1], best[2]) if best else (float(GRID_MIN[0]), float(GRID_MIN[0]))
+
+
+def apply(x: np.ndarray, th: dict) -> np.ndarray:
+    out = np.zeros(len(x), dtype=bool)
+    for lang, flag in (("en", 1.0), ("nl", 0.0)):
+        m = x[:, 3] == flag
+        out[m] = refused(x[m], *th[lang])
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dir", type=Path, default=Path("/tmp/pla-eval"))
     p.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    p.add_argument("--refuse", type=float, default=0.03, help="most answerable questions refused on the training corpora")
+    p.add_argument("--refuse", type=float, default=0.02,
+                   help="most answerable questions refused on any fitting corpus (default 0.02)")
+    p.add_argument("--fit", default="seed,multi,unseen", help="corpora the thresholds are chosen on")
     p.add_argument("--dump", type=Path, help="write the features per question to this JSON file")
+    p.add_argument("--load", type=Path, help="read the features from such a file instead of searching")
     args = p.parse_args(argv)
     os.environ.setdefault("ASSISTANT_CACHE", str(ROOT / ".cache"))
+    data: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
+    if args.load:
+        data = {n: (np.array(v["x"]), np.array(v["y"]), v["q"]) for n, v in json.loads(args.load.read_text()).items()}
+    else:
+        data = collect(args)
+    if args.dump:
+        args.dump.write_text(json.dumps({n: {"x": x.tolist(), "y": y.tolist(), "q": q} for n, (x, y, q) in data.items()},
+                                        ensure_ascii=False))
+
+    fit = [n for n in args.fit.split(",") if n in data]
+
+    def thresholds(names: list[str]) -> dict:
+        return {lang: choose(data, names, lang, args.refuse) for lang in ("en", "nl")}
+
+    print(f"leave-one-corpus-out: thresholds chosen on the other fitting corpora ({', '.join(fit)}), "
+          f"at most {args.refuse:.0%} of any one's answerable refused")
+    print(f"{'held out':10} {'answerable refused':>20} {'unanswerable flagged':>22}   thresholds en (min, name) / nl")
+    for held in data:
+        th = thresholds([n for n in fit if n != held])
+        x, y, _ = data[held]
+        r = apply(x, th)
+        print(f"{held:10} {int((r & (y == 1)).sum()):>9} of {int((y == 1).sum()):<8} {int((r & (y == 0)).sum()):>11} of "
+              f"{int((y == 0).sum()):<8}   {th['en']} / {th['nl']}")
+    th = thresholds(fit)
+    print(f"\nchosen on all fitting corpora ({', '.join(fit)}): MIN = {{'en': {th['en'][0]}, 'nl': {th['nl'][0]}}}, "
+          f"NAME_MISSING = {{'en': {th['en'][1]}, 'nl': {th['nl'][1]}}}")
+    for n, (x, y, _) in data.items():
+        r = apply(x, th)
+        print(f"  {n:8} answerable refused {int((r & (y == 1)).sum())} of {int((y == 1).sum())}, unanswerable flagged "
+              f"{int((r & (y == 0)).sum())} of {int((y == 0).sum())}{'' if n in fit else '  (not fitted on)'}")
+    return 0
+
+
+def collect(args) -> dict:
+    """Search every question of every corpus and keep its Evidence features."""
     from assistant.config import Settings
     from assistant.core import Assistant
     from assistant.embed import Embedder
@@ -105,11 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     base = Settings.from_env(corpus_dir=ROOT / "corpus")
     embedder = Embedder(base)
     sets = corpora(args.shared)
+    kv_dir = None
     if "kv" in sets:  # the throw-away index `assistant eval` builds (and caches) for the CSV
         eval_pairs_csv(base, args.shared / "eval" / "kamervragen_dev.csv", [], embedder=embedder)
         kv_dirs = sorted((Path(base.cache_dir) / "eval").glob("kamervragen_dev-*"))
         kv_dir = kv_dirs[-1] if kv_dirs else None
-    data: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
+    data = {}
     for name, (index, questions) in sets.items():
         d = kv_dir if name == "kv" else args.dir / index
         if d is None or not (d / "assistant.sqlite").exists():
@@ -118,39 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         s = Assistant(Settings.from_env(index_dir=d), embedder=embedder).searcher()
         rows, ys = [], []
         for q, answerable in questions:
-            ev = s.search(q, k=5).evidence
-            rows.append(features(ev))
+            rows.append(features(s.search(q, k=5).evidence))
             ys.append(1.0 if answerable else 0.0)
         data[name] = (np.array(rows), np.array(ys), [q for q, _ in questions])
-    if args.dump:
-        args.dump.write_text(json.dumps({n: {"x": x.tolist(), "y": y.tolist(), "q": q} for n, (x, y, q) in data.items()},
-                                        ensure_ascii=False))
-
-    def train(names: list[str]):
-        x = np.vstack([data[n][0] for n in names])
-        y = np.concatenate([data[n][1] for n in names])
-        w, mu, sd = fit(x, y)
-        ans = score(w, mu, sd, x[y == 1])
-        threshold = float(np.quantile(ans, args.refuse)) if len(ans) else 0.0
-        return w, mu, sd, threshold
-
-    print(f"leave-one-corpus-out (threshold: at most {args.refuse:.0%} of the training corpora's answerable refused)")
-    print(f"{'held out':10} {'answerable refused':>20} {'unanswerable flagged':>22}")
-    for held in data:
-        w, mu, sd, t = train([n for n in data if n != held])
-        x, y, _ = data[held]
-        s = score(w, mu, sd, x)
-        refused = int(((s < t) & (y == 1)).sum())
-        flagged = int(((s < t) & (y == 0)).sum())
-        print(f"{held:10} {refused:>9} of {int((y == 1).sum()):<8} {flagged:>11} of {int((y == 0).sum()):<8}")
-    w, mu, sd, t = train(list(data))
-    print("\nfitted on all corpora:")
-    print("  FEATURES =", FEATURES)
-    print("  WEIGHTS =", [round(float(v), 4) for v in w[:-1]], " BIAS =", round(float(w[-1]), 4))
-    print("  MEAN =", [round(float(v), 4) for v in mu])
-    print("  SCALE =", [round(float(v), 4) for v in sd])
-    print("  THRESHOLD =", round(t, 4))
-    return 0
+    return data
 
 
 if __name__ == "__main__":

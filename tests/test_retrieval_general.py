@@ -231,3 +231,30 @@ def test_table_rows_stay_whole(tmp_path, settings_factory, embedder):
     zwolle = rows[TOWNS.index("Zwolle")]
     answer = a.ask("Hoeveel aanvragen voor de regeling kwamen uit Zwolle en hoeveel zijn toegekend?", k=3)
     assert zwolle in answer.hits[0].text, [h.text[:80] for h in answer.hits]
+
+
+# ------------------------------------------------------------------ the no-answer decision
+
+def test_no_answer_decision_on_a_document_outside_its_calibration(fresh, tmp_path):
+    """A letter written here (no calibration set has seen it): questions about it are answered, off-topic
+    ones (nothing in it is about them; some name what it never mentions) are refused, with the
+    passages still shown as weak matches."""
+    from assistant.noanswer import MIN, NAME_MISSING
+
+    pdf = tmp_path / "brief-waterberging.pdf"
+    pdf.write_bytes(make_pdf(FOOTNOTE_LETTER))
+    assert fresh.ingest([pdf])[0].status == "added"
+    for q in ("Wat kost de aanleg van de bergingsgebieden per jaar?",
+              "Welke rol hebben de waterschappen bij het convenant over waterberging?"):
+        ans = fresh.ask(q, k=3)
+        assert ans.answer_found, (q, ans.evidence)
+        assert not any(h.weak for h in ans.hits)
+    for q, named in (("Hoeveel kost een nieuw paspoort?", False),
+                     ("Does the cabinet want to abolish daylight saving time?", False),
+                     ("How many wolves live in the Veluwe?", True)):
+        ans = fresh.ask(q, k=3)
+        ev = ans.evidence
+        assert ans.answer_found is False, (q, ev)
+        assert ans.hits and all(h.weak for h in ans.hits)
+        assert (ev.missing_names > 0) == named, ev
+        assert ev.threshold == (NAME_MISSING if named else MIN)[ev.language] and ev.score < ev.threshold

@@ -97,7 +97,8 @@ def test_acronym_defined_in_the_letter_matches_its_long_form(searcher):
 
 
 def test_unanswerable_question_gives_no_answer_but_weak_passages(searcher):
-    for q in ("Hoeveel kost een nieuw paspoort in 2026?", "Does the cabinet want to abolish daylight saving time?"):
+    # off-topic, and naming what the letter never mentions (see assistant/noanswer.py)
+    for q in ("Wanneer gaat de nieuwe kerncentrale in Borssele open?", "What is the Dutch position on the war in Gaza?"):
         ans = searcher.search(q, k=3)
         assert ans.answer_found is False, (q, ans.evidence)
         assert len(ans.hits) == 3 and all(h.weak for h in ans.hits)
