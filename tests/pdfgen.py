@@ -77,7 +77,12 @@ def build_pdf(contents: list[bytes], compress: bool = False, raw_streams: dict[i
         )
         objects[content_id] = raw_streams.get(i) or _stream(content, compress)
     objects[2] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % n
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    return _serialize(objects, header=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+
+def _serialize(objects: dict[int, bytes], header: bytes = b"%PDF-1.4\n") -> bytes:
+    """The file: numbered objects, a cross-reference table (gaps as free entries) and a trailer."""
+    out = bytearray(header)
     offsets = {}
     for num in sorted(objects):
         offsets[num] = len(out)
@@ -86,7 +91,7 @@ def build_pdf(contents: list[bytes], compress: bool = False, raw_streams: dict[i
     size = max(objects) + 1
     out += b"xref\n0 %d\n0000000000 65535 f \n" % size
     for num in range(1, size):
-        out += b"%010d 00000 n \n" % offsets[num]
+        out += b"%010d 00000 n \n" % offsets[num] if num in offsets else b"0000000000 65535 f \n"
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
     return bytes(out)
 
@@ -124,18 +129,7 @@ def page_tree_bomb(depth: int) -> bytes:
         b"/Contents %d 0 R >>" % (levels[-1], PAGE_W, PAGE_H, content_id)
     )
     objects[content_id] = _stream(page_content(["Een pagina die heel vaak voorkomt."]), False)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for num in sorted(objects):
-        offsets[num] = len(out)
-        out += b"%d 0 obj\n" % num + objects[num] + b"\nendobj\n"
-    xref = len(out)
-    size = max(objects) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    for num in range(1, size):
-        out += b"%010d 00000 n \n" % offsets[num] if num in offsets else b"0000000000 65535 f \n"
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    return bytes(out)
+    return _serialize(objects)
 
 
 def glyph_page(paragraphs: list[str], word_gap: float, size: float = 11, top: float = 770) -> bytes:
@@ -178,12 +172,4 @@ def scan_with_text_layer(gray: bytes, width: int, height: int, layer: bytes) -> 
             b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(image))
             + image + b"\nendstream"),
     }
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for num in sorted(objects):
-        offsets[num] = len(out)
-        out += b"%d 0 obj\n" % num + objects[num] + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 7\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, 7))
-    out += b"trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return _serialize(objects)
