@@ -94,6 +94,13 @@ class Settings:
         return replace(s, index_dir=Path(s.index_dir), corpus_dir=Path(s.corpus_dir), cache_dir=Path(s.cache_dir))
 
 
+def settings_from_args(args) -> Settings:
+    """The settings of a command: --index, --model, --corpus and --ocr (where the command has
+    them) over the environment."""
+    return Settings.from_env(index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
+                             corpus_dir=getattr(args, "corpus", None), ocr=getattr(args, "ocr", None))
+
+
 class SettingsError(AssistantError):
     """An ASSISTANT_* variable whose value its setting cannot take."""
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from assistant.clean import clean_document, split_text_pages
 from assistant.config import Settings
+from assistant.filetype import describe_bytes, looks_like_pdf
 from assistant.metadata import SIDECAR_SUFFIXES, apply_sidecar, detect_metadata, find_sidecar, load_sidecar
 from assistant.pdfhelper import extract_in_helper, helper_memory, shutdown_pdf_worker
 from assistant.textlayer import garbled_pages, page_quality, page_ranges
@@ -187,7 +188,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
 
     suffix = path.suffix.lower()
     stored = None
-    if _looks_like_pdf(data):
+    if looks_like_pdf(data):
         raw_pages, stored = _extract_pdf(data, source, settings)
         media_type = MEDIA_TYPES[".pdf"]
         if settings.ocr and _is_scan(raw_pages):
@@ -199,7 +200,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
         raise IngestError(
             source,
             f"is not a PDF although its name ends in .pdf: its content does not start with %PDF "
-            f"(it looks like {_sniff(data)}); download or export the document again as PDF",
+            f"(it looks like {describe_bytes(data)}); download or export the document again as PDF",
         )
     elif suffix in (".docx", ".odt", ".html", ".htm"):
         from .formats import load_formatted
@@ -230,32 +231,6 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
         warnings=warnings,
         stored_bytes=stored,
     )
-
-
-def _looks_like_pdf(data: bytes) -> bool:
-    # the header may follow a few bytes of junk; readers accept it within 1 KB
-    return b"%PDF-" in data[:1024]
-
-
-def _sniff(data: bytes) -> str:
-    """A guess at what a non-PDF file is, for the error message."""
-    head = data[:512]
-    lower = head.lstrip().lower()
-    if head.startswith(b"PK\x03\x04"):
-        return "a ZIP archive or an Office document such as .docx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "an old Office document (.doc/.xls)"
-    if lower.startswith((b"<!doctype html", b"<html")) or b"<html" in lower[:200]:
-        return "a web page (HTML), perhaps an error page saved instead of the file"
-    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")):
-        return "an image"
-    if head.startswith(b"{\\rtf"):
-        return "an RTF document"
-    try:
-        head.decode("utf-8")
-        return "plain text"
-    except UnicodeDecodeError:
-        return "binary data"
 
 
 def _decode_text(data: bytes, source: str) -> str:

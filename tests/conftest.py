@@ -63,27 +63,36 @@ def embedder(settings_factory, tmp_path_factory):
     return e
 
 
-@pytest.fixture(scope="session")
-def seed_index_dir(tmp_path_factory, settings_factory, embedder) -> Path:
-    """An index of the seed letter, built once; tests that change an index copy it first."""
+def _seed_index(folder: Path, settings, embedder) -> Path:
+    """An index of the seed letter in `folder`."""
     from assistant.core import Assistant
 
-    d = tmp_path_factory.mktemp("seed") / "index"
-    a = Assistant(settings_factory(d), embedder=embedder)
+    a = Assistant(settings, embedder=embedder)
     results = a.ingest([ROOT / "corpus"])
     assert [r.status for r in results] == ["added"], results
     a.index.close()
-    return d
+    return folder
+
+
+def _private_copy(index_dir: Path, tmp_path: Path, settings, embedder):
+    """An assistant on a copy of `index_dir`, safe to change."""
+    from assistant.core import Assistant
+
+    shutil.copytree(index_dir, tmp_path / "index")
+    return Assistant(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory, settings_factory, embedder) -> Path:
+    """An index of the seed letter, built once; tests that change an index copy it first."""
+    d = tmp_path_factory.mktemp("seed") / "index"
+    return _seed_index(d, settings_factory(d), embedder)
 
 
 @pytest.fixture
 def seed_assistant(seed_index_dir, tmp_path, settings_factory, embedder):
     """A private copy of the seed index, safe to change."""
-    from assistant.core import Assistant
-
-    d = tmp_path / "index"
-    shutil.copytree(seed_index_dir, d)
-    return Assistant(settings_factory(d), embedder=embedder)
+    return _private_copy(seed_index_dir, tmp_path, settings_factory(tmp_path / "index"), embedder)
 
 
 @pytest.fixture(scope="session")
@@ -97,24 +106,15 @@ def hashing_embedder(settings_factory, tmp_path_factory):
 @pytest.fixture(scope="session")
 def hashing_seed_dir(tmp_path_factory, settings_factory, hashing_embedder) -> Path:
     """An index of the seed letter built with the hashing embedder; copy it before changing it."""
-    from assistant.core import Assistant
-
     d = tmp_path_factory.mktemp("hashing-seed") / "index"
-    a = Assistant(settings_factory(d, model="hashing"), embedder=hashing_embedder)
-    results = a.ingest([ROOT / "corpus"])
-    assert [r.status for r in results] == ["added"], results
-    a.index.close()
-    return d
+    return _seed_index(d, settings_factory(d, model="hashing"), hashing_embedder)
 
 
 @pytest.fixture
 def hashing_assistant(hashing_seed_dir, tmp_path, settings_factory, hashing_embedder):
     """A private copy of the hashing seed index, safe to change."""
-    from assistant.core import Assistant
-
-    d = tmp_path / "index"
-    shutil.copytree(hashing_seed_dir, d)
-    return Assistant(settings_factory(d, model="hashing"), embedder=hashing_embedder)
+    return _private_copy(hashing_seed_dir, tmp_path, settings_factory(tmp_path / "index", model="hashing"),
+                         hashing_embedder)
 
 
 @pytest.fixture

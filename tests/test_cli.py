@@ -86,7 +86,8 @@ def test_ingest_ask_list_remove(cli, index, tmp_path):
     assert [d["source"] for d in docs] == [SEED.name, "notitie.md"]
     assert all(set(d) >= {"id", "title", "source", "date", "kamerstuk", "pages", "passages"} for d in docs)
     doc_id = docs[1]["id"]
-    assert cli("list", "--index", index)[1].splitlines()[3:] == [doc_id, "    notitie.md", "    notitie.md: 1 pages, 1 passages"]
+    assert cli("list", "--index", index)[1].splitlines()[3:] == [doc_id, "    notitie.md",
+                                                                 "    notitie.md: 1 pages, 1 passages"]
 
     assert cli("remove", doc_id, "--index", index)[:2] == (0, f"removed: {doc_id}\n")
     code, out, err = cli("remove", doc_id, "--index", index)

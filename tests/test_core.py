@@ -96,7 +96,8 @@ def test_remove_document_removes_its_vectors(hashing_assistant, tmp_path):
 def test_reopen_from_disk_gives_same_answer(hashing_assistant, settings_factory, hashing_embedder):
     first = hashing_assistant.ask("export credit insurance and human rights")
     hashing_assistant.index.close()
-    again = Assistant(settings_factory(hashing_assistant.settings.index_dir, model="hashing"), embedder=hashing_embedder)
+    again = Assistant(settings_factory(hashing_assistant.settings.index_dir, model="hashing"),
+                      embedder=hashing_embedder)
     second = again.ask("export credit insurance and human rights")
     assert [h.passage_id for h in first.hits] == [h.passage_id for h in second.hits]
     assert again.documents()[0].title.startswith("Kabinetsreactie")

@@ -28,7 +28,8 @@ def test_what_the_models_read_of_a_passage():
     doc = LoadedDocument(source="b.txt", path="", sha256="", pages=[], meta=DocumentMeta(title="Kamerbrief"))
     p = Passage(text="Het kabinet steunt de CS3D.", page=1, page_end=1, section="Aanbeveling 8",
                 footnotes=["1 Kamerstuk 32 735, nr. 370"], context="zoals eerder gemeld1")
-    assert embedding_text(doc, p) == "Kamerbrief — Aanbeveling 8\nHet kabinet steunt de CS3D. 1 Kamerstuk 32 735, nr. 370"
+    assert embedding_text(doc, p) == ("Kamerbrief — Aanbeveling 8\n"
+                                      "Het kabinet steunt de CS3D. 1 Kamerstuk 32 735, nr. 370")
     assert lexical_text(doc, p) == ("Kamerbrief Aanbeveling 8 zoals eerder gemeld1 Het kabinet steunt de CS3D. "
                                     "1 Kamerstuk 32 735, nr. 370")
     p.section = "Aanbeveling"  # a section the text opens with is not repeated

@@ -263,11 +263,13 @@ def test_replacing_a_document_needs_an_explicit_choice(target):
     assert target.assistant.index.stored_file(SEED_ID)[0].read_bytes() == original
 
 
-def test_served_on_loopback_it_answers_only_to_localhost_names(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder):
+def test_served_on_loopback_it_answers_only_to_localhost_names(tmp_path, hashing_seed_dir, settings_factory,
+                                                               hashing_embedder):
     # DNS rebinding: a site whose name is made to resolve to 127.0.0.1 is its own origin
     from assistant.web.security import LOOPBACK_HOSTS
 
-    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder, allowed_hosts=LOOPBACK_HOSTS) as (url, a):
+    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder,
+                    allowed_hosts=LOOPBACK_HOSTS) as (url, a):
         port = url.rsplit(":", 1)[1]
         with httpx.Client(base_url=url, timeout=60) as c:
             for host in (f"127.0.0.1:{port}", f"localhost:{port}"):

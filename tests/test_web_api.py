@@ -629,3 +629,28 @@ def test_render_answer_escapes_everything():
 
     assert f'<p class="pla-noanswer">' in out and NO_ANSWER["nl"] in html.unescape(out)
     assert out.count('<mark class="pla-ev">') == 2 and "zwakke overeenkomst" in out
+
+
+def test_the_chat_handlers_without_a_server(hashing_assistant):
+    """The chat's handlers are plain functions of the assistant and their inputs."""
+    from assistant.web import chat
+
+    question, messages, history = chat.respond(hashing_assistant, "  Wat zegt het kabinet over de CS3D?  ", [], [],
+                                               [], "", "", 3)
+    assert question == "" and history == ["Wat zegt het kabinet over de CS3D?"]
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert messages[1]["content"].startswith('<div class="pla-answer ') and messages[1]["content"].count(
+        '<li class="pla-hit') == 3
+    # refusals read as the API words them, in the chat
+    import html
+
+    refused = chat.answer_html(hashing_assistant, "x", [], [], "12-05-2025", "", None)
+    assert "date_from must be a date written YYYY-MM-DD" in html.unescape(refused) and "pla-error" in refused
+    unknown = chat.answer_html(hashing_assistant, "x", [], ["no-such-letter"], "", "", None)
+    assert "documents: no document with id 'no-such-letter'" in html.unescape(unknown)
+    table, doc_filter, remove_choice, summary = chat.refresh(hashing_assistant, [SEED_ID, "gone"])
+    assert table["value"][0][-1] == SEED_ID and doc_filter["value"] == [SEED_ID] and remove_choice["value"] == []
+    assert summary == "1 document, 29 passages indexed."
+    assert chat.remove(hashing_assistant, []) == "Choose a document to remove first."
+    assert chat.remove(hashing_assistant, [SEED_ID, "gone"]) == f"removed: {SEED_ID}\nfailed: gone: no such document"
+    assert chat.corpus_summary(chat.current_documents(hashing_assistant)) == "0 documents, 0 passages indexed."

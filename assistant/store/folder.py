@@ -32,13 +32,12 @@ import numpy as np
 
 from ..locks import LockBusy, file_lock
 from ..types import AssistantError, DocumentInfo, DocumentMeta, IndexMismatchError, LoadedDocument, Page, Passage
-from . import PassageRow, Snapshot, StoredFile
-from .fts import FtsReads
+from .base import PassageRow, Snapshot, StoredFile
+from .fts import FtsReads, batches
 from .vectors import FaissVectors, VectorCache
 
 FORMAT_VERSION = 1
 DB_NAME = "assistant.sqlite"
-BATCH = 500  # ids per IN (...) list
 # the stored copy's extension when the source name has none (an official identifier such as kst-36450-3)
 _EXTENSIONS = {"application/pdf": ".pdf", "text/html": ".html", "application/xml": ".xml",
                "application/vnd.oasis.opendocument.text": ".odt",
@@ -235,10 +234,9 @@ class FolderStore:
         return int(json.loads(row[0])) if row else 0
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write; bumps nothing by itself."""
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(begin)
             try:
                 yield self._db
             except BaseException:
@@ -247,15 +245,13 @@ class FolderStore:
             else:
                 self._db.execute("COMMIT")
 
-    @contextlib.contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """One atomic write; bumps nothing by itself."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def _reading(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """Several reads from one committed state (a read transaction on the shared connection)."""
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                yield self._db
-            finally:
-                self._db.execute("COMMIT")
+        return self._transaction("BEGIN")
 
     @contextlib.contextmanager
     def write_lock(self, wait: bool = True) -> Iterator[None]:
@@ -481,9 +477,7 @@ class FolderStore:
         out: dict[int, PassageRow] = {}
         kind = "kind" if self._has_kind else "'body'"
         with self._lock:
-            for i in range(0, len(ids), BATCH):
-                part = ids[i : i + BATCH]
-                marks = ",".join("?" * len(part))
+            for part, marks in batches(ids):
                 for r in self._db.execute(
                     "SELECT id, doc_id, ordinal, text, page, page_end, section, footnotes, char_start, char_end, "
                     f"{kind} FROM passages WHERE id IN ({marks})", part,
@@ -543,9 +537,7 @@ class FolderStore:
     def vectors_for(self, passage_ids: list[int]) -> dict[int, np.ndarray]:
         out = {}
         with self._lock:
-            for i in range(0, len(passage_ids), BATCH):
-                part = passage_ids[i : i + BATCH]
-                marks = ",".join("?" * len(part))
+            for part, marks in batches(passage_ids):
                 for pid, blob in self._db.execute(f"SELECT id, vector FROM passages WHERE id IN ({marks})", part):
                     out[pid] = np.frombuffer(blob, dtype=np.float32)
         return out

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from typing import Iterator
 
 import numpy as np
 
 BATCH = 500  # ids per IN (...) list
 TERM_BATCH = 200  # terms per IN (...) list
 PREFIX_BATCH = 100  # prefix look-ups per UNION ALL query
+
+
+def batches(items: list, size: int = BATCH) -> Iterator[tuple[list, str]]:
+    """`items` in slices of `size`, each with the placeholders of its IN (...) list ('?,?,?')."""
+    for i in range(0, len(items), size):
+        part = items[i : i + size]
+        yield part, ",".join("?" * len(part))
 
 
 def match_any(terms: list[str]) -> str:
@@ -53,9 +61,7 @@ class FtsReads:
         stems = list(dict.fromkeys(stems))
         out: dict[str, int] = {}
         with self._lock:
-            for i in range(0, len(stems), TERM_BATCH):
-                part = stems[i : i + TERM_BATCH]
-                marks = ",".join("?" * len(part))
+            for part, marks in batches(stems, TERM_BATCH):
                 try:
                     for term, df in self._db.execute(f"SELECT term, doc FROM passages_vocab WHERE term IN ({marks})",
                                                      part):
@@ -68,9 +74,7 @@ class FtsReads:
         """The indexed stems (passage, section, footnotes, title) of some passages."""
         out: dict[int, set[str]] = {}
         with self._lock:
-            for i in range(0, len(ids), BATCH):
-                part = ids[i : i + BATCH]
-                marks = ",".join("?" * len(part))
+            for part, marks in batches(ids):
                 for pid, stems in self._db.execute(f"SELECT rowid, stems FROM passages_fts WHERE rowid IN ({marks})",
                                                    part):
                     out[int(pid)] = set(stems.split())

@@ -2,6 +2,7 @@
 behind the security middleware. Only wiring: each part lives in its own module."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,6 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
     Gradio's file route, framing headers); CORS answers only the origins of the `cors_origins`
     setting. `allowed_hosts`: the Host names served (None: any).
     """
-    from .serve import offline_environment
-
     offline_environment(Path(assistant.settings.index_dir) / ".gradio-tmp")  # before gradio is imported
     from fastapi import FastAPI
     from starlette.middleware.cors import CORSMiddleware
@@ -54,3 +53,22 @@ def create_app(assistant: "Assistant", auth: tuple[str, str] | str | None = None
                        trusted_origins=origins, allowed_hosts=allowed_hosts, session_ok=gradio_session_check(app),
                        ledger=app.state.upload_ledger, throttle=app.state.login_throttle)
     return app
+
+
+def offline_environment(temp_dir: Path | None = None) -> None:
+    """Settings that keep Gradio from reaching out (see shared/notes/gradio-offline.md).
+
+    Must run before gradio is imported: some of it is read at import time.
+    """
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_SSR_MODE", "False")
+    if temp_dir is not None and not os.environ.get("GRADIO_TEMP_DIR"):
+        Path(temp_dir).mkdir(parents=True, exist_ok=True)
+        os.environ["GRADIO_TEMP_DIR"] = str(temp_dir)
+    if any(os.environ.get(v) for v in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY")):
+        for var in ("NO_PROXY", "no_proxy"):
+            have = [x for x in os.environ.get(var, "").split(",") if x]
+            os.environ[var] = ",".join(have + [h for h in ("127.0.0.1", "localhost") if h not in have])

@@ -491,7 +491,8 @@ class SecurityMiddleware:
             declared = -1
         if declared > limit:
             return await self._json(send, 413, {
-                "error": f"{what} is {megabytes(declared)}; one request may carry at most {megabytes(limit)} ({hint})", **extra})
+                "error": f"{what} is {megabytes(declared)}; one request may carry at most {megabytes(limit)} ({hint})",
+                **extra})
         seen = 0
         over = False
         started = False

@@ -1,7 +1,6 @@
 """`assistant serve`: build the index when it is missing, warm the model, then serve the chat
 and the API in one uvicorn process.
 
-    offline_environment()   settings that keep Gradio from reaching out (before it is imported)
     check_port(host, port)  refuse a port that cannot be listened on, before any slow work
     serve(settings, ...)    the command
 """
@@ -10,32 +9,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..types import AssistantError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Settings
-
-
-def offline_environment(temp_dir: Path | None = None) -> None:
-    """Settings that keep Gradio from reaching out (see shared/notes/gradio-offline.md).
-
-    Must run before gradio is imported: some of it is read at import time.
-    """
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("GRADIO_SSR_MODE", "False")
-    if temp_dir is not None and not os.environ.get("GRADIO_TEMP_DIR"):
-        Path(temp_dir).mkdir(parents=True, exist_ok=True)
-        os.environ["GRADIO_TEMP_DIR"] = str(temp_dir)
-    if any(os.environ.get(v) for v in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY")):
-        for var in ("NO_PROXY", "no_proxy"):
-            have = [x for x in os.environ.get(var, "").split(",") if x]
-            os.environ[var] = ",".join(have + [h for h in ("127.0.0.1", "localhost") if h not in have])
 
 
 def check_port(host: str, port: int) -> None:

@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..filetype import describe_bytes
 from ..load import MEDIA_TYPES
 from ..metadata import split_sidecar
 from .schema import ApiError
@@ -74,12 +75,7 @@ def sniff(head: bytes, is_utf8: bool | None = None) -> str:
         return "text"
     if b"\x00" not in head and (is_utf8 if is_utf8 is not None else _utf8(head, final=False)):
         return "text"
-    try:
-        from ..load import _sniff
-
-        what = _sniff(head)
-    except Exception:  # pragma: no cover - the loader's guess is a nicety
-        what = "binary data"
+    what = describe_bytes(head)
     return "text in an encoding other than UTF-8" if what in ("plain text", "text") else what
 
 
