@@ -282,11 +282,18 @@ def chunk_pages(pages: list[Page], min_words: int = 60, max_words: int = 200) ->
     units: list[_Unit] = []
     for u in _units(pages):
         units.extend(_split_long(u, max_words))
+    fragment = max(10, min_words // 2)
+    groups = _merge_small(_group(units, min_words, max_words, fragment), fragment, max_words)
+    by_number = {p.number: p for p in pages}
+    return [_passage(g, i, by_number, fragment) for i, g in enumerate(groups)]
 
+
+def _group(units: list[_Unit], min_words: int, max_words: int, fragment: int) -> list[list[_Unit]]:
+    """Sentences in groups: a group ends at a hard break, before a new section, at the end of a
+    page, before it grows past max_words, and at a paragraph's end once it has min_words."""
     groups: list[list[_Unit]] = []
     current: list[_Unit] = []
     words = 0
-    fragment = max(10, min_words // 2)
     for u in units:
         if current and u.hard:
             groups.append(current)
@@ -313,8 +320,11 @@ def chunk_pages(pages: list[Page], min_words: int = 60, max_words: int = 200) ->
             groups[-1].extend(current)
         else:
             groups.append(current)
+    return groups
 
-    # merge small groups forward/backward inside the same section
+
+def _merge_small(groups: list[list[_Unit]], fragment: int, max_words: int) -> list[list[_Unit]]:
+    """Small groups merged forward/backward inside the same section."""
     merged: list[list[_Unit]] = []
     for g in groups:
         gw = sum(x.words for x in g)
@@ -328,36 +338,27 @@ def chunk_pages(pages: list[Page], min_words: int = 60, max_words: int = 200) ->
                 prev.extend(g)
                 continue
         merged.append(g)
+    return merged
 
-    by_number = {p.number: p for p in pages}
-    passages: list[Passage] = []
-    for i, g in enumerate(merged):
-        text = " ".join(u.text for u in g)
-        sections = {}
-        for u in g:
-            if u.section:
-                sections[u.section] = sections.get(u.section, 0) + u.words
-        section = g[0].section
-        if sections:
-            starts = [u.section for u in g if u.starts_section]
-            # a passage that opens a section is filed under it; otherwise the dominant one
-            section = starts[0] if starts and g[0].words < fragment else max(sections, key=sections.get)
-            if g[0].section and g[0].section in sections and sections[g[0].section] >= fragment:
-                section = g[0].section
-        first, last = g[0], g[-1]
-        passages.append(
-            Passage(
-                text=text,
-                page=first.page,
-                page_end=last.page_end,
-                section=section,
-                footnotes=_footnotes_in(by_number, first.page, first.start, last.page_end, last.end),
-                char_start=first.start,
-                char_end=last.end,
-                ordinal=i,
-            )
-        )
-    return passages
+
+def _passage(g: list[_Unit], ordinal: int, by_number: dict[int, Page], fragment: int) -> Passage:
+    """A group as a passage: its text, pages, offsets, footnotes and section. A passage that opens
+    a section is filed under it; otherwise under the section holding most of its words."""
+    text = " ".join(u.text for u in g)
+    sections: dict[str, int] = {}
+    for u in g:
+        if u.section:
+            sections[u.section] = sections.get(u.section, 0) + u.words
+    section = g[0].section
+    if sections:
+        starts = [u.section for u in g if u.starts_section]
+        section = starts[0] if starts and g[0].words < fragment else max(sections, key=sections.get)
+        if g[0].section and g[0].section in sections and sections[g[0].section] >= fragment:
+            section = g[0].section
+    first, last = g[0], g[-1]
+    return Passage(text=text, page=first.page, page_end=last.page_end, section=section,
+                   footnotes=_footnotes_in(by_number, first.page, first.start, last.page_end, last.end),
+                   char_start=first.start, char_end=last.end, ordinal=ordinal)
 
 
 def _footnotes_in(pages: dict[int, Page], p0: int, o0: int, p1: int, o1: int) -> list[str]:
