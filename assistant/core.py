@@ -14,17 +14,18 @@ from pathlib import Path
 from typing import Callable
 
 from .config import Settings
-from .embed import Embedder
-from .index import DB_NAME, Index, replace_index_dir
-from .ingest import FileResult, ingest_paths, open_index
-from .types import Answer, AssistantError, DocumentInfo
+from .encoders import TextEncoder, make_embedder
+from .ingest import FileResult, ingest_paths
+from .store import Store, index_exists, open_index
+from .store.folder import FolderStore, replace_folder
+from .types import Answer, AssistantError, DocumentInfo, LoadedDocument
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings | None = None, embedder: TextEncoder | None = None):
         self.settings = settings or Settings.from_env()
-        self.embedder = embedder or Embedder(self.settings)
-        self._index: Index | None = None
+        self.embedder = embedder or make_embedder(self.settings)
+        self._index: Store | None = None
         self._searcher = None
         self._write = threading.Lock()
         self._swap = threading.RLock()
@@ -32,16 +33,16 @@ class Assistant:
     # -- the index ------------------------------------------------------------------
     @property
     def index_exists(self) -> bool:
-        return (Path(self.settings.index_dir) / DB_NAME).exists()
+        return index_exists(self.settings)
 
     @property
-    def index(self) -> Index:
+    def index(self) -> Store:
         with self._swap:
             if self._index is None:
                 self._index = open_index(self.settings, self.embedder, create=False)
             return self._index
 
-    def ensure_index(self, log: Callable[[str], None] | None = None) -> Index:
+    def ensure_index(self, log: Callable[[str], None] | None = None) -> Store:
         """Open the index, building it from the corpus folder first when it is missing."""
         if self.index_exists:
             return self.index
@@ -115,56 +116,21 @@ class Assistant:
         index fails, nothing is swapped: the old index stays as it was.
         """
         target = Path(self.settings.index_dir)
-        files: list[Path] = []
-        sources: dict[Path, str] = {}
-        from_old = False  # rebuilding the old index's own documents (not the corpus folder)
-        kept: list = []  # documents with no file (lines of an archive): rebuilt from their stored pages
         try:
-            old = Index(target)
-            for doc_id, source, original in old.sources():
-                stored = old.stored_file(doc_id)
-                info = old.document(doc_id)
-                doc = old.stored_document(doc_id) if info is not None and info.official else None
-                if doc is not None:
-                    # an official publication: its pages were built from the XML and the PDF together,
-                    # so it is rebuilt from those stored pages, keeping its stored PDF
-                    doc.keep_file = str(stored[0]) if stored else None
-                    kept.append(doc)
-                    continue
-                path = Path(original) if original and Path(original).exists() else (stored[0] if stored else None)
-                if path is not None:
-                    files.append(path)
-                    sources[path] = source
-                elif (doc := old.stored_document(doc_id)) is not None:
-                    kept.append(doc)
-            from_old = bool(files or kept)
-            old.close()
+            files, sources, kept = _old_documents(target)
         except AssistantError as exc:
             log(f"cannot read the old index ({exc}); rebuilding from {self.settings.corpus_dir}/")
-        if not files and not kept:
+            files, sources, kept = [], {}, []
+        from_old = bool(files or kept)  # rebuilding the old index's own documents (not the corpus folder)
+        if not from_old:
             files = [Path(self.settings.corpus_dir)]
         tmp = target.with_name(target.name + ".rebuild")
         if tmp.exists():
             shutil.rmtree(tmp)
-        # a copy of stored files: the old folder is replaced at the end
-        staged = tmp.with_name(tmp.name + "-files")
-        if staged.exists():
-            shutil.rmtree(staged)
-        staged.mkdir(parents=True)
-        staged_files, staged_sources = [], {}
-        for p in files:
-            if p.is_file() and target in p.resolve().parents:
-                q = staged / p.name
-                shutil.copy2(p, q)
-                staged_files.append(q)
-                staged_sources[q] = sources.get(p, p.name)
-            else:
-                staged_files.append(p)
-                if p in sources:
-                    staged_sources[p] = sources[p]
-        new_settings = dataclasses.replace(self.settings, index_dir=tmp)
-        fresh = Assistant(new_settings, embedder=self.embedder)
-        results = fresh.ingest(staged_files + kept, on_result=lambda r: log(r.line()), sources=staged_sources)
+        staged = tmp.with_name(tmp.name + "-files")  # copies of stored files: the old folder goes at the end
+        files, sources = _stage(files, sources, target, staged)
+        fresh = Assistant(dataclasses.replace(self.settings, index_dir=tmp), embedder=self.embedder)
+        results = fresh.ingest(files + kept, on_result=lambda r: log(r.line()), sources=sources)
         fresh.index.close()
         failed = [r for r in results if r.status == "failed"]
         if failed and from_old:
@@ -182,7 +148,56 @@ class Assistant:
             for kept_file in ("followed.json",):  # state beside the index that documents do not give
                 if (target / kept_file).exists():
                     shutil.copy2(target / kept_file, tmp / kept_file)
-            replace_index_dir(tmp, target)
+            replace_folder(tmp, target)
             self._searcher = None
         shutil.rmtree(staged, ignore_errors=True)
         return results
+
+
+def _old_documents(target: Path) -> tuple[list[Path], dict[Path, str], list[LoadedDocument]]:
+    """What an index folder's documents are rebuilt from: files (the original when it is still
+    there, else the stored copy) with the sources they were indexed under, and documents rebuilt
+    from their stored pages (lines of an archive, which have no file; official publications,
+    whose pages were built from the XML and the PDF together, keeping their stored PDF)."""
+    files: list[Path] = []
+    sources: dict[Path, str] = {}
+    kept: list[LoadedDocument] = []
+    old = FolderStore(target)
+    try:
+        for doc_id, source, original in old.sources():
+            stored = old.stored_file(doc_id)
+            info = old.document(doc_id)
+            doc = old.stored_document(doc_id) if info is not None and info.official else None
+            if doc is not None:
+                doc.keep_file = str(stored.path) if stored else None
+                kept.append(doc)
+                continue
+            path = Path(original) if original and Path(original).exists() else (stored.path if stored else None)
+            if path is not None:
+                files.append(path)
+                sources[path] = source
+            elif (doc := old.stored_document(doc_id)) is not None:
+                kept.append(doc)
+    finally:
+        old.close()
+    return files, sources, kept
+
+
+def _stage(files: list[Path], sources: dict[Path, str], target: Path, staged: Path) -> tuple[list[Path], dict]:
+    """`files` with those inside the index folder `target` copied to `staged` (the folder is
+    replaced before the rebuild is done with them), and their sources."""
+    if staged.exists():
+        shutil.rmtree(staged)
+    staged.mkdir(parents=True)
+    staged_files, staged_sources = [], {}
+    for p in files:
+        if p.is_file() and target in p.resolve().parents:
+            q = staged / p.name
+            shutil.copy2(p, q)
+            staged_files.append(q)
+            staged_sources[q] = sources.get(p, p.name)
+        else:
+            staged_files.append(p)
+            if p in sources:
+                staged_sources[p] = sources[p]
+    return staged_files, staged_sources

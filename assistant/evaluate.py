@@ -269,17 +269,12 @@ def format_verbatim(results: list[VerbatimResult], title: str) -> str:
             out.append(f"{r.mode:8} answerable refused {na.get('answerable_refused', 0)} of {na.get('answerable', 0)}"
                        f"; unanswerable flagged {na.get('unanswerable_flagged', 0)} of {na.get('unanswerable', 0)}")
     if results and results[0].misses:
-        best = results[0]
         out.append("")
-        out.append(f"misses ({best.mode}; rank of the first document hit, None = not in the top {VERBATIM_DEPTH}):")
-        for m in best.misses:
-            if m.get("unanswerable"):
-                what = "unanswerable, but reported as answered"
-            else:
-                what = (f"rank {m['rank']} (page {m['page_rank']}, lenient {m['lenient_rank']})"
-                        + ("" if m.get("answer_found", True) else ", reported as unanswered"))
-            out.append(f"  [{m['split']}/{m['lang']}/{m.get('kind') or '-'}] {what}: {m['q']}\n        top: {m['top']}")
-    out.append(f"(ms per question, median: " + ", ".join(f"{r.mode} {r.ms_per_query}" for r in results) + ")")
+        out.append(f"misses ({results[0].mode}; rank of the first document hit, None = not in the top "
+                   f"{VERBATIM_DEPTH}):")
+        out.extend(_miss_lines(results[0].misses, lambda m: f"{m['split']}/{m['lang']}/{m.get('kind') or '-'}",
+                               lambda m: f"rank {m['rank']} (page {m['page_rank']}, lenient {m['lenient_rank']})"))
+    out.append("(ms per question, median: " + ", ".join(f"{r.mode} {r.ms_per_query}" for r in results) + ")")
     return "\n".join(out)
 
 
@@ -314,16 +309,22 @@ def format_results(results: list[ModeResult], title: str) -> str:
             out.append(f"{r.mode:8} {p:>9} {rc:>6}  {na['unanswerable_answered']:>4} of {na['unanswerable']:<4}"
                        f"           {na['answerable_refused']:>4} of {na['answerable']}")
     if results and results[0].misses:
-        best = results[0]
         out.append("")
-        out.append(f"misses ({best.mode}; rank of the first passage that answers, None = not in the top {k}):")
-        for m in best.misses:
-            if m.get("unanswerable"):
-                what = "unanswerable, but reported as answered"
-            else:
-                what = f"rank {m['rank']}" + ("" if m.get("answer_found", True) else ", reported as unanswered")
-            out.append(f"  [{m['lang']}] {what}: {m['q']}\n        top: {m['top']}")
+        out.append(f"misses ({results[0].mode}; rank of the first passage that answers, None = not in the top {k}):")
+        out.extend(_miss_lines(results[0].misses, lambda m: m["lang"], lambda m: f"rank {m['rank']}"))
     return "\n".join(out)
+
+
+def _miss_lines(misses: list[dict], label, rank) -> list[str]:
+    """One line per missed question ('[label] what: question') and the top hit under it."""
+    out = []
+    for m in misses:
+        if m.get("unanswerable"):
+            what = "unanswerable, but reported as answered"
+        else:
+            what = rank(m) + ("" if m.get("answer_found", True) else ", reported as unanswered")
+        out.append(f"  [{label(m)}] {what}: {m['q']}\n        top: {m['top']}")
+    return out
 
 
 def run_eval(settings: Settings, path: Path, k: int = 5, as_json: bool = False, modes: list[str] | None = None,
@@ -390,8 +391,8 @@ def eval_pairs_csv(settings: Settings, path: Path, modes: list[str], embedder=No
         raise AssistantError(f"{path}: expected a CSV with columns question, answer (and distractor)")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     idx_dir = Path(settings.cache_dir) / "eval" / f"{path.stem}-{digest}-{_slug(settings.model)}"
-    s2 = dataclasses.replace(settings, index_dir=idx_dir)
-    assistant = Assistant(s2, embedder=embedder)
+    pairs_settings = dataclasses.replace(settings, index_dir=idx_dir)
+    assistant = Assistant(pairs_settings, embedder=embedder)
     texts: list[tuple[str, str]] = []  # (key, text)
     for i, r in enumerate(rows):
         texts.append((f"a{i}", r["answer"]))
@@ -433,7 +434,7 @@ def _build_pairs_index(assistant, texts: list[tuple[str, str]]) -> None:
     """Each text is its own one-passage document, embedded in one batch."""
     import shutil
 
-    from .ingest import open_index
+    from .store import open_index
 
     if Path(assistant.settings.index_dir).exists():
         shutil.rmtree(assistant.settings.index_dir)
@@ -445,5 +446,5 @@ def _build_pairs_index(assistant, texts: list[tuple[str, str]]) -> None:
                                  meta=DocumentMeta(title=key), media_type="text/plain")
             p = Passage(text=text, page=1, page_end=1, char_start=0, char_end=len(text))
             index.put_document(doc, [p], vec.reshape(1, -1), [text])
-        index.save_vectors()
+        index.sync_vectors()
     assistant._index = index

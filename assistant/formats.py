@@ -179,12 +179,13 @@ def load_formatted(path: Path, data: bytes, sha256: str, settings: Settings) -> 
 
 def _zip_checked(data: bytes, source: str, what: str, member: str, settings: Settings) -> io.BytesIO:
     """The bytes as a ZIP package that holds `member`, within the expansion limit."""
-    from .load import _sniff
+    from .filetype import describe_bytes
 
     if not data.startswith(b"PK"):
         hint = " (a password-protected Word file is stored that way too: save an unprotected copy)" \
             if data.startswith(b"\xd0\xcf\x11\xe0") else ""
-        raise IngestError(source, f"is not {what} although its name says so: it looks like {_sniff(data)}{hint}; "
+        raise IngestError(source, f"is not {what} although its name says so: it looks like "
+                                  f"{describe_bytes(data)}{hint}; "
                                   "open it in its program and save it again in that format, or export it as PDF")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -393,12 +394,13 @@ def _html(data: bytes, source: str) -> Extracted:
     import lxml.html
     from lxml import etree
 
-    from .load import _sniff
+    from .filetype import describe_bytes
 
     head = data[:2048].lstrip().lower()
     if data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or (b"\x00" in data[:4096] and not
                                                                          head.startswith((b"\xff\xfe", b"\xfe\xff"))):
-        raise IngestError(source, f"is not a web page although its name ends in .html: it looks like {_sniff(data)}; "
+        raise IngestError(source, f"is not a web page although its name ends in .html: it looks like "
+                                  f"{describe_bytes(data)}; "
                                   "give the file with its own extension")
     try:
         root = lxml.html.document_fromstring(data, parser=lxml.html.HTMLParser(encoding=_html_encoding(data)))

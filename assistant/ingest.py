@@ -13,8 +13,8 @@ from typing import Callable, Iterable
 
 from .chunk import chunk_document
 from .config import Settings
-from .embed import Embedder
-from .index import Index
+from .encoders import TextEncoder
+from .store import Store
 from .types import AssistantError, IngestError, LoadedDocument, Passage
 
 
@@ -39,18 +39,12 @@ class FileResult:
                 "passages": self.passages, "pages": self.pages, "warnings": list(self.warnings)}
 
 
-def sidecar_for(path: Path) -> Path | None:
-    for cand in (path.with_name(path.name + ".meta.json"), path.with_suffix(".meta.json"),
-                 path.with_name(path.name + ".meta.toml"), path.with_suffix(".meta.toml")):
-        if cand.exists():
-            return cand
-    return None
-
-
 def content_key(data: bytes, path: Path) -> str:
     """sha256 of the file, plus its sidecar when there is one (a new sidecar re-ingests)."""
+    from .metadata import find_sidecar
+
     h = hashlib.sha256(data)
-    side = sidecar_for(path)
+    side = find_sidecar(path)
     if side is not None:
         h.update(b"\0sidecar\0" + side.read_bytes())
     return h.hexdigest()
@@ -84,15 +78,15 @@ def prepare(path: Path, settings: Settings, source: str | None = None) -> tuple[
     if not passages:
         raise IngestError(doc.source, "no text to index after cleaning (empty or only page furniture)")
     # the stored copy: a PDF's scripts and automatic actions are removed by the loader (see
-    # assistant/security.py); any other file is stored as it came
+    # assistant/pdfscripts.py); any other file is stored as it came
     data = doc.stored_bytes if doc.stored_bytes is not None else Path(path).read_bytes()
     return doc, passages, data
 
 
 def ingest_paths(
     paths: Iterable[Path],
-    index: Index,
-    embedder: Embedder,
+    index: Store,
+    embedder: TextEncoder,
     settings: Settings,
     on_result: Callable[[FileResult], None] | None = None,
     progress: bool | None = None,
@@ -105,7 +99,7 @@ def ingest_paths(
     A file whose name is already indexed with other content replaces that document, or, with
     `replace=False`, fails (checked under the write lock) with a reason ending in `replace_hint`.
     """
-    from .load import find_documents
+    from concurrent.futures import ThreadPoolExecutor
 
     results: list[FileResult] = []
 
@@ -114,85 +108,114 @@ def ingest_paths(
         if on_result:
             on_result(r)
 
-    from .load import is_archive, iter_archive
+    files = _expand(paths, report)
+    sources = sources or {}
+    show = progress if progress is not None else sys.stderr.isatty()
+    sizes = [_size(f) for f in files]
+    bar = _progress_bar(sizes) if show and len(files) > 1 else None
+    changed = False
+    try:
+        with index.write_lock():
+            # the next file is read and chunked (PDF parsing runs in a helper process) while
+            # this one is embedded, so the model is kept busy
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                def start(item):
+                    return pool.submit(_prepare_item, item, index, settings, sources, replace, replace_hint)
 
-    files: list = []  # paths, (source, text) records of JSON-lines archives, documents already loaded
+                upcoming = start(files[0]) if files else None
+                for i, item in enumerate(files):
+                    current, upcoming = upcoming, start(files[i + 1]) if i + 1 < len(files) else None
+                    source = _source(item, sources)
+                    result = _finish_safely(current, source, index, embedder, show)
+                    changed |= result.status in ("added", "replaced")
+                    if bar is not None:
+                        _advance(bar, result, sizes[i], source)
+                    report(result)
+            if changed:
+                index.sync_vectors()
+    finally:
+        if bar is not None:
+            bar.close()
+    return results
+
+
+def _expand(paths: Iterable, report: Callable[[FileResult], None]) -> list:
+    """What to ingest, in order: paths of files (folders expanded), (source, text) records of
+    JSON-lines archives, and documents already loaded (from an index being rebuilt). What
+    cannot be read is reported as failed."""
+    from .load import find_documents, is_archive, iter_archive
+
+    files: list = []
     for p in paths:
         if isinstance(p, LoadedDocument):  # from an index being rebuilt (see Assistant.rebuild)
             files.append(p)
             continue
         try:
             for f in find_documents([Path(p)]):
-                if is_archive(f):
-                    for source, text in iter_archive(f):
-                        if isinstance(text, IngestError):
-                            report(FileResult(source, "failed", text.reason))
-                        else:
-                            files.append((source, text))
-                else:
+                if not is_archive(f):
                     files.append(f)
+                    continue
+                for source, text in iter_archive(f):
+                    if isinstance(text, IngestError):
+                        report(FileResult(source, "failed", text.reason))
+                    else:
+                        files.append((source, text))
         except IngestError as exc:
             report(FileResult(exc.source, "failed", exc.reason))
         except AssistantError as exc:
             report(FileResult(str(p), "failed", str(exc)))
+    return files
 
-    show = progress if progress is not None else sys.stderr.isatty()
-    bar = None
-    sizes = [_size(f) for f in files]
-    if show and len(files) > 1:
-        from tqdm import tqdm
 
-        # measured in bytes of text, not documents: the time left then follows the work left
-        # (a scale archive mixes one-line notes and 100-page reports); documents found
-        # unchanged on a restart are taken out of the total, so they do not make it look fast
-        bar = tqdm(total=sum(sizes), unit="B", unit_scale=True, desc=f"ingest {len(files)} documents",
-                   file=sys.stderr, smoothing=0.05)
-    changed = False
+def _source(item, sources: dict[Path, str]) -> str:
+    """The name a file, an archive record or a loaded document is indexed under."""
+    if isinstance(item, LoadedDocument):
+        return item.source
+    if isinstance(item, tuple):
+        return item[0]
+    return sources.get(item) or item.name
+
+
+def _prepare_item(item, index: Store, settings: Settings, sources: dict[Path, str], replace: bool,
+                  replace_hint: str):
+    """Read and chunk one item ahead of embedding (see _prepare_one)."""
+    if isinstance(item, LoadedDocument):
+        return _chunk_loaded(item, settings)
+    if isinstance(item, tuple):
+        return _prepare_record(item[0], item[1], index, settings)
+    return _prepare_one(item, _source(item, sources), index, settings, replace, replace_hint)
+
+
+def _finish_safely(prepared, source: str, index: Store, embedder: TextEncoder, show: bool) -> FileResult:
+    """Embed and store one prepared item; a failure becomes its result."""
     try:
-        with index.write_lock():
-            # the next file is read and chunked (PDF parsing runs in a helper process) while
-            # this one is embedded, so the model is kept busy
-            from concurrent.futures import ThreadPoolExecutor
+        return _finish_one(prepared.result(), source, index, embedder, show)
+    except IngestError as exc:
+        return FileResult(source, "failed", exc.reason)
+    except AssistantError as exc:
+        return FileResult(source, "failed", str(exc))
+    except (OSError, ValueError, RuntimeError, MemoryError) as exc:
+        return FileResult(source, "failed", f"unexpected error: {exc}")
 
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                def start(i: int):
-                    if i >= len(files):
-                        return None
-                    if isinstance(files[i], LoadedDocument):
-                        return files[i].source, pool.submit(_chunk_loaded, files[i], settings)
-                    if isinstance(files[i], tuple):
-                        src, text = files[i]
-                        return src, pool.submit(_prepare_record, src, text, index, settings)
-                    src = (sources or {}).get(files[i]) or files[i].name
-                    return src, pool.submit(_prepare_one, files[i], src, index, settings, replace, replace_hint)
 
-                nxt = start(0)
-                for i in range(len(files)):
-                    source, fut = nxt
-                    nxt = start(i + 1)
-                    try:
-                        result = _finish_one(fut.result(), source, index, embedder, show)
-                    except IngestError as exc:
-                        result = FileResult(source, "failed", exc.reason)
-                    except AssistantError as exc:
-                        result = FileResult(source, "failed", str(exc))
-                    except (OSError, ValueError, RuntimeError, MemoryError) as exc:
-                        result = FileResult(source, "failed", f"unexpected error: {exc}")
-                    changed |= result.status in ("added", "replaced")
-                    if bar is not None:
-                        if result.status == "unchanged":
-                            bar.total -= sizes[i]
-                            bar.refresh()
-                        else:
-                            bar.update(sizes[i])
-                        bar.set_postfix_str(source[-30:])
-                    report(result)
-            if changed:
-                index.save_vectors()
-    finally:
-        if bar is not None:
-            bar.close()
-    return results
+def _progress_bar(sizes: list[int]):
+    """A bar measured in bytes of text, not documents: the time left then follows the work left
+    (a scale archive mixes one-line notes and 100-page reports)."""
+    from tqdm import tqdm
+
+    return tqdm(total=sum(sizes), unit="B", unit_scale=True, desc=f"ingest {len(sizes)} documents",
+                file=sys.stderr, smoothing=0.05)
+
+
+def _advance(bar, result: FileResult, size: int, source: str) -> None:
+    """Documents found unchanged on a restart are taken out of the total, so that they do not
+    make the rest look fast."""
+    if result.status == "unchanged":
+        bar.total -= size
+        bar.refresh()
+    else:
+        bar.update(size)
+    bar.set_postfix_str(source[-30:])
 
 
 def _size(item) -> int:
@@ -207,7 +230,7 @@ def _size(item) -> int:
         return 0
 
 
-def _prepare_one(path: Path, source: str, index: Index, settings: Settings, replace: bool = True,
+def _prepare_one(path: Path, source: str, index: Store, settings: Settings, replace: bool = True,
                  replace_hint: str = ""):
     """Read, hash, and (unless unchanged) load and chunk one file. Runs ahead of embedding."""
     try:
@@ -226,7 +249,7 @@ def _prepare_one(path: Path, source: str, index: Index, settings: Settings, repl
     return doc, passages, data
 
 
-def _prepare_record(source: str, text: str, index: Index, settings: Settings):
+def _prepare_record(source: str, text: str, index: Store, settings: Settings):
     """Like _prepare_one, for a document that is a line of a JSON-lines archive."""
     from .load import load_text_record
 
@@ -255,7 +278,7 @@ def _chunk_loaded(doc: LoadedDocument, settings: Settings):
     return doc, passages, data
 
 
-def _finish_one(prepared, source: str, index: Index, embedder: Embedder, show: bool) -> FileResult:
+def _finish_one(prepared, source: str, index: Store, embedder: TextEncoder, show: bool) -> FileResult:
     """Embed and store one prepared file (or pass an 'unchanged' result through)."""
     if isinstance(prepared, FileResult):
         return prepared
@@ -274,16 +297,3 @@ def _finish_one(prepared, source: str, index: Index, embedder: Embedder, show: b
     status, doc_id = index.put_document(doc, passages, vectors, [lexical_text(doc, p) for p in passages], data)
     return FileResult(source, status, doc_id=doc_id, passages=len(passages), pages=len(doc.pages),
                       warnings=list(doc.warnings))
-
-
-def open_index(settings: Settings, embedder: Embedder, create: bool = False) -> Index:
-    """Open (or create) the index, checking that it was built with this model."""
-    from .index import DB_NAME
-
-    exists = (Path(settings.index_dir) / DB_NAME).exists()
-    if exists:
-        return Index(settings.index_dir, model_id=embedder.model_id)
-    return Index(
-        settings.index_dir, model_id=embedder.model_id, dim=embedder.dim, create=create,
-        chunking={"min_words": settings.chunk_min_words, "max_words": settings.chunk_max_words},
-    )

@@ -66,14 +66,6 @@ def variant_key(term: str) -> str:
     return _stemmer().stemWord("".join(words(term.replace("-", "")))).rstrip("s")
 
 
-def fts_query(text: str) -> str | None:
-    """An FTS5 MATCH expression: any of the analysed terms (quoted, de-duplicated)."""
-    terms = list(dict.fromkeys(analyze(text)))
-    if not terms:
-        return None
-    return " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
-
-
 # -- acronyms the documents define themselves ----------------------------------------------------
 # "Adviescollege toetsing regeldruk (ATR)", "exportkredietverzekeringen (EKV)",
 # "(consolidated tape, CT)": the long form is found with the Schwartz-Hearst rule (every letter

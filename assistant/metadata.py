@@ -25,12 +25,14 @@ from assistant.clean import Furniture
 from assistant.types import DocumentMeta, IngestError, Page
 
 __all__ = [
+    "SIDECAR_SUFFIXES",
     "apply_sidecar",
     "detect_metadata",
     "find_sidecar",
     "load_sidecar",
     "parse_dutch_date",
     "sidecar_candidates",
+    "split_sidecar",
 ]
 
 # --------------------------------------------------------------------------
@@ -480,14 +482,22 @@ def _text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | Non
 # sidecars
 
 _SIDECAR_FIELDS = {f.name for f in fields(DocumentMeta)} - {"official"}  # official: from the repository only
-_SIDECAR_SUFFIXES = (".meta.json", ".meta.toml")
+SIDECAR_SUFFIXES = (".meta.json", ".meta.toml")  # NAME.meta.json beside NAME.pdf (or NAME)
+
+
+def split_sidecar(name: str) -> tuple[str, str] | None:
+    """'brief.pdf.meta.json' -> ('brief.pdf', '.meta.json'); None for a name that is no sidecar's."""
+    for suffix in SIDECAR_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)], suffix
+    return None
 
 
 def sidecar_candidates(document: Path) -> list[Path]:
     """Where a sidecar for `document` may lie: NAME.meta.json/.toml, NAME with or without extension."""
     names = []
     for base in (document.stem, document.name):
-        for suffix in _SIDECAR_SUFFIXES:
+        for suffix in SIDECAR_SUFFIXES:
             candidate = document.with_name(base + suffix)
             if candidate not in names:
                 names.append(candidate)

@@ -1,59 +1,15 @@
-"""Show answers: citations as a user quotes them, plain text and JSON."""
+"""Show answers on the command line: plain text (highlights marked) and JSON lines.
+
+The answer itself (hits, citations, the no-answer message) comes from search; the web's
+HTML is rendered in assistant/web/render.py.
+"""
 from __future__ import annotations
 
 import json
 
-from .types import Answer, DocumentInfo, Hit
+from .types import NO_ANSWER, Answer
 
-_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-           "oktober", "november", "december"]
-
-
-def dutch_date(iso: str | None) -> str | None:
-    """'2025-05-12' -> '12 mei 2025' (partial dates are returned as they are)."""
-    if not iso:
-        return None
-    parts = iso.split("-")
-    try:
-        if len(parts) == 3:
-            return f"{int(parts[2])} {_MONTHS[int(parts[1]) - 1]} {int(parts[0])}"
-    except (ValueError, IndexError):
-        pass
-    return iso
-
-
-def pages_label(page: int, page_end: int) -> str:
-    return f"p. {page}" if page_end == page else f"pp. {page}-{page_end}"
-
-
-def document_reference(doc: DocumentInfo) -> str:
-    """Title, then Kamerstuk or kenmerk, then date: what identifies the document."""
-    parts = [doc.title or doc.source]
-    if doc.kamerstuk and doc.kamerstuk not in parts[0]:
-        ks = doc.kamerstuk
-        parts.append(ks if ks.lower().startswith(("kamerstuk", "aanhangsel", "ah-", "bijlage")) else f"Kamerstuk {ks}")
-    elif doc.kenmerk:
-        parts.append(f"kenmerk {doc.kenmerk}")
-    d = dutch_date(doc.date)
-    if d:
-        parts.append(d)
-    return ", ".join(parts)
-
-
-def citation(hit: Hit) -> str:
-    """E.g. "Kabinetsreactie op het AIV-advies ..., p. 7, Aanbeveling 8"."""
-    parts = [document_reference(hit.document), pages_label(hit.page, hit.page_end)]
-    if hit.section:
-        parts.append(hit.section)
-    return ", ".join(parts)
-
-
-NO_ANSWER = {
-    "en": "No passage in the indexed letters clearly answers this question. The closest passages are shown "
-          "below as weak matches.",
-    "nl": "Geen passage in de geïndexeerde brieven beantwoordt deze vraag duidelijk. Hieronder staan de "
-          "passages die er het dichtst bij komen, als zwakke overeenkomsten.",
-}
+__all__ = ["NO_ANSWER", "format_text", "mark_highlights", "to_json_line"]
 
 
 def mark_highlights(text: str, spans: list[tuple[int, int]], start: str = "[[", end: str = "]]") -> str:
@@ -74,8 +30,8 @@ def format_text(answer: Answer, color: bool = False) -> str:
     lines: list[str] = []
     if answer.rewritten_query and answer.rewritten_query != answer.query:
         lines.append(f"(searched for: {answer.rewritten_query})")
-    if not answer.answer_found:
-        lines.append(NO_ANSWER.get(answer.language, NO_ANSWER["en"]))
+    if answer.message:
+        lines.append(answer.message)
     if not answer.hits:
         lines.append("No passages found.")
     hl_start, hl_end = ("\033[1m", "\033[0m") if color else ("[[", "]]")

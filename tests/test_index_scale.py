@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant import index as index_mod
-from assistant.index import Index, ivf_lists
-from assistant.search import POSTINGS_BUDGET, Searcher
+from assistant.fusion import POSTINGS_BUDGET, bm25_terms
+from assistant.store import vectors as vectors_mod
+from assistant.store.folder import FolderStore
+from assistant.store.vectors import ivf_lists
 from assistant.types import DocumentMeta, LoadedDocument, Page, Passage
 
 DIM = 32
@@ -23,7 +24,7 @@ def _clustered(n: int, rng: np.random.Generator, centres: np.ndarray) -> np.ndar
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def _add(index: Index, start: int, vecs: np.ndarray, per_doc: int = 500) -> None:
+def _add(index: FolderStore, start: int, vecs: np.ndarray, per_doc: int = 500) -> None:
     with index.write_lock():
         for s in range(0, len(vecs), per_doc):
             part = vecs[s : s + per_doc]
@@ -32,12 +33,12 @@ def _add(index: Index, start: int, vecs: np.ndarray, per_doc: int = 500) -> None
                                  meta=DocumentMeta(title=f"doc {start + s}"), media_type="text/plain")
             passages = [Passage(text=t, page=1, page_end=1, ordinal=i) for i, t in enumerate(texts)]
             index.put_document(doc, passages, part, texts)
-        index.save_vectors()
+        index.sync_vectors()
 
 
 @pytest.fixture
 def small_limits(monkeypatch):
-    monkeypatch.setattr(index_mod, "FLAT_LIMIT", 2_000)
+    monkeypatch.setattr(vectors_mod, "FLAT_LIMIT", 2_000)
 
 
 def test_faiss_type_follows_size_and_ivf_keeps_recall(tmp_path, small_limits, monkeypatch):
@@ -45,7 +46,7 @@ def test_faiss_type_follows_size_and_ivf_keeps_recall(tmp_path, small_limits, mo
 
     rng = np.random.default_rng(7)
     centres = rng.normal(0, 1, (60, DIM))
-    index = Index(tmp_path / "idx", model_id="synthetic", dim=DIM, create=True)
+    index = FolderStore(tmp_path / "idx", model_id="synthetic", dim=DIM, create=True)
     _add(index, 0, _clustered(1_500, rng, centres))
     assert isinstance(faiss.downcast_index(index.faiss_index().index), faiss.IndexFlat)
 
@@ -54,7 +55,7 @@ def test_faiss_type_follows_size_and_ivf_keeps_recall(tmp_path, small_limits, mo
     assert isinstance(base, faiss.IndexIVFFlat) and base.nlist == ivf_lists(4_000)
     assert index.faiss_index().ntotal == 4_000
 
-    ids, vecs = index._all_vectors()
+    ids, vecs = index.all_vectors()
     exact = faiss.IndexFlatIP(DIM)
     exact.add(vecs)
     queries = _clustered(50, rng, centres)
@@ -76,13 +77,13 @@ def test_faiss_type_follows_size_and_ivf_keeps_recall(tmp_path, small_limits, mo
 
     # a question searches on one OpenMP thread and gives the thread's setting back
     seen = []
-    search = Index._search_faiss
+    search = vectors_mod.search_faiss
 
     def watched(*args):
         seen.append(faiss.omp_get_max_threads())
         return search(*args)
 
-    monkeypatch.setattr(Index, "_search_faiss", staticmethod(watched))
+    monkeypatch.setattr(vectors_mod, "search_faiss", watched)
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(2)
     try:
@@ -97,7 +98,7 @@ def test_ivf_is_updated_in_place_then_retrained_when_outgrown(tmp_path, small_li
 
     rng = np.random.default_rng(8)
     centres = rng.normal(0, 1, (40, DIM))
-    index = Index(tmp_path / "idx", model_id="synthetic", dim=DIM, create=True)
+    index = FolderStore(tmp_path / "idx", model_id="synthetic", dim=DIM, create=True)
     _add(index, 0, _clustered(2_500, rng, centres))
     first = faiss.downcast_index(index.faiss_index().index)
     assert first.nlist == ivf_lists(2_500)
@@ -111,16 +112,16 @@ def test_ivf_is_updated_in_place_then_retrained_when_outgrown(tmp_path, small_li
     assert grown.nlist == ivf_lists(11_000) and index.faiss_index().ntotal == 11_000
 
     index.close()  # and from disk, the same
-    again = Index(tmp_path / "idx")
+    again = FolderStore(tmp_path / "idx")
     assert faiss.downcast_index(again.faiss_index().index).nlist == grown.nlist
 
 
 def test_bm25_leaves_out_the_commonest_terms_beyond_the_budget():
     df = {"staat": 27_000, "provinciaal": 1_500, "verkies": 300, "onbekend": 0}
     terms = ["verkies", "provinciaal", "staat", "onbekend"]
-    assert Searcher.bm25_terms(terms, df) == ["verkies", "provinciaal", "onbekend"]
+    assert bm25_terms(terms, df) == ["verkies", "provinciaal", "onbekend"]
     small = {t: d // 100 for t, d in df.items()}  # a small index: every term is searched
-    assert Searcher.bm25_terms(terms, small) == terms
+    assert bm25_terms(terms, small) == terms
     # only common terms: the rarest one always stays
-    assert Searcher.bm25_terms(["staat", "mini"], {"staat": 27_000, "mini": 19_000}) == ["mini"]
-    assert sum(df[t] for t in Searcher.bm25_terms(terms, df)) <= POSTINGS_BUDGET
+    assert bm25_terms(["staat", "mini"], {"staat": 27_000, "mini": 19_000}) == ["mini"]
+    assert sum(df[t] for t in bm25_terms(terms, df)) <= POSTINGS_BUDGET

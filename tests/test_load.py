@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import time
 from pathlib import Path
 
 import pytest
 
-from assistant import load
+from assistant import pdfhelper
 from assistant.config import Settings
 from assistant.load import find_documents, garbled_pages, load_document
 from assistant.types import IngestError
@@ -200,7 +199,7 @@ def test_decompression_bomb_and_timeout(tmp_path):
 
 
 def test_memory_limit_of_the_helper_process():
-    helper = load._Helper(memory=150 * 1024**2)
+    helper = pdfhelper._Helper(memory=150 * 1024**2)
     try:
         assert helper.run(deflate_bomb(50), 10, 60, "bom.pdf")["error"] == "memory"
         again = helper.run(make_pdf([["Daarna gaat het weer goed."]]), 10, 60, "ok.pdf")
@@ -209,16 +208,14 @@ def test_memory_limit_of_the_helper_process():
         helper.stop()
 
 
-def test_helper_process_is_reused_and_cheap(tmp_path):
+def test_helper_process_is_reused(tmp_path):
+    # how cheap that makes a file is measured in benchmarks/bench_ingest.py, not here
     path = write(tmp_path, "een.pdf", make_pdf([["Eén pagina."]]))
     load_document(path)
-    pid = load._pool.proc.pid
-    started = time.perf_counter()
-    for _ in range(20):
-        load_document(path)
-    per_file = (time.perf_counter() - started) / 20
-    assert load._pool.proc.pid == pid
-    assert per_file < 0.05, per_file
+    pid = pdfhelper._pool.proc.pid
+    for _ in range(5):
+        assert load_document(path).pages[0].text == "Eén pagina."
+    assert pdfhelper._pool.proc.pid == pid
 
 
 # ---------------------------------------------------------------- real files

@@ -353,7 +353,7 @@ def test_add_by_identifier_and_by_url(official, stand):
 
 @needs_shared
 def test_chat_citation_of_official_documents(official):
-    from assistant.present import citation
+    from assistant.citation import citation
 
     official.add([KST, AH])
     answer = official.assistant.ask("Wat is het rentepercentage voor BBZ-krediet?", k=3)

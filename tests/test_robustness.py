@@ -68,11 +68,11 @@ def _state(index_dir: Path) -> tuple:
 
 
 @needs_shared
-def test_bad_input_batch_fails_per_file_and_keeps_the_rest(tmp_path, cli_env, seed_index_dir):
+def test_bad_input_batch_fails_per_file_and_keeps_the_rest(tmp_path, cli_env, hashing_seed_dir):
     import shutil
 
     idx = tmp_path / "index"
-    shutil.copytree(seed_index_dir, idx)
+    shutil.copytree(hashing_seed_dir, idx)
     before = _state(idx)
     bad = sorted((SHARED / "corpus-real" / "bad-input").iterdir())
     good = tmp_path / "goed.txt"
@@ -90,21 +90,22 @@ def test_bad_input_batch_fails_per_file_and_keeps_the_rest(tmp_path, cli_env, se
     assert after[1] > before[1]
 
 
-def test_kill_during_ingest_keeps_last_commit_and_rerun_completes(tmp_path, cli_env, seed_index_dir):
+def test_kill_during_ingest_keeps_last_commit_and_rerun_completes(tmp_path, cli_env, hashing_seed_dir):
     """SIGKILL a real ingest at several moments; the index always opens, and a rerun finishes the job.
 
-    Kill points: while the model loads (before any commit), right after the first
-    file is reported (between commits), and a moment after the third (inside the
-    next file's load/embed/commit)."""
+    Kill points: while the process starts (before any commit), right after the first
+    file is reported (between commits), and right after the third (inside the next
+    files' load/embed/commit). The embedder is the hashing one (a file takes a few tens of
+    milliseconds), so there are many letters: the later kills land before the last commit."""
     import shutil
     import threading
 
-    letters = _letters(tmp_path, 6)
+    letters = _letters(tmp_path, 24)
     outcomes = []
-    for label, after_lines, extra_delay in (("model loading", 0, 0.3), ("after file 1", 1, 0.0),
-                                            ("inside file 4", 3, 0.15)):
+    for label, after_lines, extra_delay in (("starting", 0, 0.3), ("after file 1", 1, 0.0),
+                                            ("after file 3", 3, 0.0)):
         idx = tmp_path / f"index-{after_lines}"
-        shutil.copytree(seed_index_dir, idx)
+        shutil.copytree(hashing_seed_dir, idx)
         proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", *map(str, letters), "--index",
                                  str(idx)], env=cli_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 text=True, start_new_session=True)
@@ -129,6 +130,8 @@ def test_kill_during_ingest_keeps_last_commit_and_rerun_completes(tmp_path, cli_
         # the database holds whole documents only, with consistent side tables
         assert n == fts
         assert committed >= min(after_lines, len(seen))
+        if after_lines:
+            assert committed < len(letters), f"{label}: the ingest had finished before the kill"
         r = cli(["ingest", *map(str, letters), "--index", str(idx)], cli_env)
         assert r.returncode == 0, r.stdout + r.stderr
         statuses = [ln.split(":")[0] for ln in r.stdout.splitlines()]
@@ -143,11 +146,11 @@ def test_kill_during_ingest_keeps_last_commit_and_rerun_completes(tmp_path, cli_
     print("kill outcomes (kill point, letters committed before the kill):", outcomes)
 
 
-def test_two_ingests_at_once_are_serialised(tmp_path, cli_env, seed_index_dir):
+def test_two_ingests_at_once_are_serialised(tmp_path, cli_env, hashing_seed_dir):
     import shutil
 
     idx = tmp_path / "index"
-    shutil.copytree(seed_index_dir, idx)
+    shutil.copytree(hashing_seed_dir, idx)
     a_dir, b_dir = tmp_path / "a", tmp_path / "b"
     a_dir.mkdir()
     b_dir.mkdir()
@@ -164,12 +167,12 @@ def test_two_ingests_at_once_are_serialised(tmp_path, cli_env, seed_index_dir):
     assert r.returncode == 0, r.stderr
 
 
-def test_damaged_index_folders_give_a_clear_way_out(tmp_path, cli_env, seed_index_dir):
+def test_damaged_index_folders_give_a_clear_way_out(tmp_path, cli_env, hashing_seed_dir):
     import shutil
 
     # another format version
     idx = tmp_path / "v99"
-    shutil.copytree(seed_index_dir, idx)
+    shutil.copytree(hashing_seed_dir, idx)
     db = sqlite3.connect(idx / "assistant.sqlite")
     db.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
     db.commit()
@@ -179,7 +182,7 @@ def test_damaged_index_folders_give_a_clear_way_out(tmp_path, cli_env, seed_inde
 
     # a database file that is not a database at all: rebuild restores it from the stored files / corpus
     idx = tmp_path / "garbage"
-    shutil.copytree(seed_index_dir, idx)
+    shutil.copytree(hashing_seed_dir, idx)
     (idx / "assistant.sqlite").write_bytes(b"this is not a database" * 100)
     for extra in ("assistant.sqlite-wal", "assistant.sqlite-shm"):
         (idx / extra).unlink(missing_ok=True)
@@ -192,11 +195,11 @@ def test_damaged_index_folders_give_a_clear_way_out(tmp_path, cli_env, seed_inde
     assert json.loads(r.stdout)["hits"][0]["page"] == 7
 
 
-def test_rebuild_keeps_every_document(tmp_path, cli_env, seed_index_dir):
+def test_rebuild_keeps_every_document(tmp_path, cli_env, hashing_seed_dir):
     import shutil
 
     idx = tmp_path / "index"
-    shutil.copytree(seed_index_dir, idx)
+    shutil.copytree(hashing_seed_dir, idx)
     note = tmp_path / "losse-notitie.md"
     note.write_text("# Notitie\n\nDe provincie Drenthe krijgt extra geld voor het onderhoud van hunebedden.\n",
                     encoding="utf-8")
@@ -219,11 +222,11 @@ def test_rebuild_keeps_every_document(tmp_path, cli_env, seed_index_dir):
     assert json.loads(r.stdout)["hits"][0]["document"]["source"] == "archief.jsonl#0001/ocr"
 
 
-def test_rebuild_that_would_lose_a_document_keeps_the_old_index(tmp_path, cli_env, seed_index_dir):
+def test_rebuild_that_would_lose_a_document_keeps_the_old_index(tmp_path, cli_env, hashing_seed_dir):
     import shutil
 
     idx = tmp_path / "index"
-    shutil.copytree(seed_index_dir, idx)
+    shutil.copytree(hashing_seed_dir, idx)
     pdf = tmp_path / "brief.pdf"
     pdf.write_bytes(make_pdf([["De minister schrijft over de waterschappen en de dijken."]] * 2))
     assert cli(["ingest", str(pdf), "--index", str(idx)], cli_env).returncode == 0

@@ -8,7 +8,8 @@ import pytest
 from assistant.evaluate import Question, is_hit
 from assistant.glossary import Glossary
 from assistant.lexical import analyze, defined_acronyms
-from assistant.search import Searcher, language_of, rewrite_followup
+from assistant.query import language_of, rewrite_followup
+from assistant.search import Searcher
 
 from .conftest import needs_shared
 
@@ -171,7 +172,9 @@ def test_a_when_question_counts_a_date_as_one_of_its_units(searcher):
     """'When ...?' shares no word with 'gepland voor 6 februari 2025': naming a date
     (a month, season, quarter or year) counts as one more unit of such a question,
     in coverage and in the highlighted sentences."""
-    from assistant.search import _Candidate, asks_when, holds_date
+    from assistant.fusion import Candidate, coverage
+    from assistant.highlight import highlight
+    from assistant.query import asks_when, holds_date
 
     assert asks_when("When did the working group start?") and asks_when("Wanneer start de werkgroep?")
     assert asks_when("In welk jaar is de FOC opgericht?") and asks_when("Since when has it existed?")
@@ -182,23 +185,23 @@ def test_a_when_question_counts_a_date_as_one_of_its_units(searcher):
 
     q = "When did the working group on implementing the due diligence directive start?"
     units = searcher.query_units(q)
-    lex = searcher._lexical_half(units, None)
+    lex = searcher._lexical_half(units, None, searcher.index.count())
     stems = searcher.index.stems_for([pid for pid, _ in lex.hits])
     dated = [p for p, st in stems.items() if holds_date(st)]
     undated = [p for p, st in stems.items() if not holds_date(st)]
     assert dated and undated
     cov = {}
     for wants in (False, True):
-        cands = [_Candidate(p) for p in dated + undated]
-        searcher.coverage(units, cands, lex, wants)
+        cands = [Candidate(p) for p in dated + undated]
+        coverage(units, cands, lex, stems, wants)
         cov[wants] = {c.pid: c.cov for c in cands}
     assert all(cov[True][p] > cov[False][p] for p in dated)
     assert all(cov[True][p] <= cov[False][p] for p in undated)
 
     text = "De werkgroep bereidt de wet voor. De werkgroep kwam in de zomer van 2024 voor het eerst bijeen."
     weights = {t: 1.0 for t in analyze("werkgroep")}
-    both = [text[a:b] for a, b in searcher.highlight(text, weights)]
-    dated_only = [text[a:b] for a, b in searcher.highlight(text, weights, None, 1.0)]
+    both = [text[a:b] for a, b in highlight(text, weights)]
+    dated_only = [text[a:b] for a, b in highlight(text, weights, date_w=1.0)]
     assert len(both) == 2 and dated_only == ["De werkgroep kwam in de zomer van 2024 voor het eerst bijeen."]
     top = searcher.search(q, k=3).hits[0]
     assert any("zomer van 2024" in top.text[a:b] for a, b in top.highlights), top.highlights
@@ -233,7 +236,7 @@ def test_a_kamervragen_question_shows_its_answer(seed_assistant, tmp_path):
     """The question of a Kamervragen reply matches the user's words best; the hit shows
     the answer after it (also a combined 'Antwoord 2 en 3'), and the web view's context
     continues after the answer."""
-    from assistant.web import _context
+    from assistant.web.render import hit_context
 
     f = tmp_path / "antwoord-fietsparkeren.txt"
     f.write_text(KAMERVRAGEN_REPLY, encoding="utf-8")
@@ -252,7 +255,7 @@ def test_a_kamervragen_question_shows_its_answer(seed_assistant, tmp_path):
         assert hit.to_json()["passage_ids"] == hit.passage_ids
         parts = seed_assistant.index.passages(hit.passage_ids)
         assert hit.text == " ".join(parts[i].text for i in hit.passage_ids)
-        before, after, _ = _context(seed_assistant, hit)
+        before, after, _ = hit_context(seed_assistant, hit)
         assert not set(hit.passage_ids) & {x.id for x in before + after}
         last = parts[hit.passage_ids[-1]]
         assert all(x.ordinal == last.ordinal + 1 for x in after)
@@ -265,7 +268,7 @@ def test_a_kamervragen_question_shows_its_answer(seed_assistant, tmp_path):
 def test_top_hits_are_distinct_pieces_of_evidence(seed_assistant, tmp_path):
     """A second copy of the letter doubles every passage: the hits still show each text once,
     and passages next to each other in one document are one hit (up to MERGE_MAX_WORDS)."""
-    from assistant.search import MERGE_MAX_WORDS
+    from assistant.assemble import MERGE_MAX_WORDS
     from .conftest import SEED
 
     copy = tmp_path / "kopie-van-de-brief.txt"
@@ -292,7 +295,7 @@ def test_top_hits_are_distinct_pieces_of_evidence(seed_assistant, tmp_path):
 def test_who_submitted_or_answered_uses_the_signatories():
     """A motion is signed by its submitters and a reply by its minister: 'who submitted the
     motion?' and 'which minister answered the questions?' ask for the signatories too."""
-    from assistant.search import asks_who_signed
+    from assistant.query import asks_who_signed
 
     for q in ("Who submitted the motion on savings interest?", "Which minister answered the questions?",
               "Wie heeft de motie ingediend?", "Wie diende het amendement in?",

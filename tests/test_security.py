@@ -56,8 +56,17 @@ class Target:
 
 
 @pytest.fixture(params=["open", "auth"])
-def target(request, tmp_path, seed_index_dir, settings_factory, embedder):
-    """A server of its own on a copy of the seed index, without and with --auth."""
+def target(request, tmp_path, hashing_seed_dir, settings_factory, hashing_embedder):
+    """A server of its own on a copy of the seed index, without and with --auth (the hashing
+    embedder: these tests are about what is refused, not about what is found)."""
+    auth = AUTH if request.param == "auth" else None
+    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder, auth=auth) as (url, a):
+        yield Target(url, a, auth)
+
+
+@pytest.fixture(params=["open", "auth"])
+def real_target(request, tmp_path, seed_index_dir, settings_factory, embedder):
+    """`target` with the real model, for a test that asks an English question of a Dutch letter."""
     auth = AUTH if request.param == "auth" else None
     with app_server(tmp_path, seed_index_dir, settings_factory, embedder, auth=auth) as (url, a):
         yield Target(url, a, auth)
@@ -186,17 +195,17 @@ def collect_routes(app, prefix: str = ""):
             yield prefix + path, set(getattr(r, "methods", None) or ()), r
 
 
-def test_every_state_changing_route_checks_the_origin(request, tmp_path, seed_index_dir, settings_factory,
-                                                      embedder):
+def test_every_state_changing_route_checks_the_origin(request, tmp_path, hashing_seed_dir, settings_factory,
+                                                      hashing_embedder):
     from starlette.routing import WebSocketRoute
 
     from assistant.core import Assistant
     from assistant.web import create_app
 
     d = tmp_path / "index"
-    shutil.copytree(seed_index_dir, d)
+    shutil.copytree(hashing_seed_dir, d)
     for auth in (None, AUTH):
-        assistant = Assistant(settings_factory(d), embedder=embedder)
+        assistant = Assistant(settings_factory(d), embedder=hashing_embedder)
         app = create_app(assistant, auth=auth)
         routes = list(collect_routes(app))
         sockets = [p for p, _, r in routes if isinstance(r, WebSocketRoute)]
@@ -254,11 +263,13 @@ def test_replacing_a_document_needs_an_explicit_choice(target):
     assert target.assistant.index.stored_file(SEED_ID)[0].read_bytes() == original
 
 
-def test_served_on_loopback_it_answers_only_to_localhost_names(tmp_path, seed_index_dir, settings_factory, embedder):
+def test_served_on_loopback_it_answers_only_to_localhost_names(tmp_path, hashing_seed_dir, settings_factory,
+                                                               hashing_embedder):
     # DNS rebinding: a site whose name is made to resolve to 127.0.0.1 is its own origin
-    from assistant.security import LOOPBACK_HOSTS
+    from assistant.web.security import LOOPBACK_HOSTS
 
-    with app_server(tmp_path, seed_index_dir, settings_factory, embedder, allowed_hosts=LOOPBACK_HOSTS) as (url, a):
+    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder,
+                    allowed_hosts=LOOPBACK_HOSTS) as (url, a):
         port = url.rsplit(":", 1)[1]
         with httpx.Client(base_url=url, timeout=60) as c:
             for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
@@ -273,7 +284,7 @@ def test_served_on_loopback_it_answers_only_to_localhost_names(tmp_path, seed_in
 
 
 def test_served_hosts():
-    from assistant.security import LOOPBACK_HOSTS, served_hosts
+    from assistant.web.security import LOOPBACK_HOSTS, served_hosts
 
     assert served_hosts("127.0.0.1", ()) == LOOPBACK_HOSTS
     # behind a proxy on the same machine: its public name is one of the allowed origins
@@ -297,9 +308,9 @@ def test_cors_answers_no_other_origin(target):
             assert "access-control-allow-origin" not in r.headers, path
 
 
-def test_cors_origin_setting(tmp_path, seed_index_dir, settings_factory, embedder):
+def test_cors_origin_setting(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder):
     mine = "http://127.0.0.1:8123"
-    with app_server(tmp_path, seed_index_dir, settings_factory, embedder, auth=AUTH,
+    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder, auth=AUTH,
                     cors_origins=f"{mine}, https://intranet.example") as (url, a):
         t = Target(url, a, AUTH)
         with t.client() as c:
@@ -318,7 +329,7 @@ def test_cors_origin_setting(tmp_path, seed_index_dir, settings_factory, embedde
                                           ("http://x.example/path", "not an origin"),
                                           ("ftp://x.example", "not an origin"), ("intranet", "not an origin")])
 def test_cors_setting_is_checked(value, words):
-    from assistant.security import cors_origins
+    from assistant.web.security import cors_origins
     from assistant.types import AssistantError
 
     with pytest.raises(AssistantError, match=words):
@@ -367,17 +378,17 @@ def test_followup_takes_the_topic_from_a_few_turns_back(target):
 
 def test_rewrite_followup_reads_a_bounded_number_of_turns(monkeypatch):
     # counted, not timed: the old rewrite analysed the history 2^n times
-    from assistant import lexical, search
+    from assistant import lexical, query
 
     calls = []
     analyze = lexical.analyze
     monkeypatch.setattr(lexical, "analyze", lambda text, *a, **k: calls.append(text) or analyze(text, *a, **k))
-    assert search.rewrite_followup("en?", ["Wat zegt het kabinet over de zorgplicht?"] + ["en?"] * 18).startswith(
+    assert query.rewrite_followup("en?", ["Wat zegt het kabinet over de zorgplicht?"] + ["en?"] * 18).startswith(
         "en?")
-    assert len(calls) <= search.FOLLOWUP_LOOKBACK + 1
+    assert len(calls) <= query.FOLLOWUP_LOOKBACK + 1
     calls.clear()
-    q = search.rewrite_followup("en in Mali?", ["Wat zegt het kabinet over sancties?"] + ["en in Iran?"] * 3)
-    assert q == "Wat zegt het kabinet over sancties? in Mali?" and len(calls) <= search.FOLLOWUP_LOOKBACK + 1
+    q = query.rewrite_followup("en in Mali?", ["Wat zegt het kabinet over sancties?"] + ["en in Iran?"] * 3)
+    assert q == "Wat zegt het kabinet over sancties? in Mali?" and len(calls) <= query.FOLLOWUP_LOOKBACK + 1
 
 
 def test_request_bodies_are_capped(target):
@@ -510,10 +521,10 @@ def pdf_names(data: bytes) -> set[str]:
     return names
 
 
-def test_stored_pdfs_lose_their_scripts(target):
+def test_stored_pdfs_lose_their_scripts(real_target):
     pdf = script_pdf()
     assert {"/OpenAction", "/AA", "/JS", "/JavaScript"} <= pdf_names(pdf)  # the attack is in the upload
-    with target.client() as c:
+    with real_target.client() as c:
         r = c.post("/api/documents", files=[("files", ("zonneparken.pdf", pdf, "application/pdf"))])
         assert r.status_code == 200 and r.json()[0]["status"] == "added", r.text
         doc_id = r.json()[0]["id"]
@@ -529,8 +540,9 @@ def test_stored_pdfs_lose_their_scripts(target):
         assert again[0]["status"] == "unchanged"
 
 
-def test_an_unrelated_cookie_does_not_lock_out_source_links(tmp_path, seed_index_dir, settings_factory, embedder):
-    with app_server(tmp_path, seed_index_dir, settings_factory, embedder, auth=AUTH) as (url, a):
+def test_an_unrelated_cookie_does_not_lock_out_source_links(tmp_path, hashing_seed_dir, settings_factory,
+                                                            hashing_embedder):
+    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder, auth=AUTH) as (url, a):
         with Target(url, a, AUTH).client(login=False) as c:
             assert c.post("/login", data={"username": AUTH[0], "password": AUTH[1]}).status_code == 200
             tokens = "; ".join(f"{k}={v}" for k, v in c.cookies.items() if k.startswith("access-token"))
@@ -542,11 +554,11 @@ def test_an_unrelated_cookie_does_not_lock_out_source_links(tmp_path, seed_index
             assert browser.get(f"/files/{SEED_ID}", headers={"cookie": 'theme={"dark":true}'}).status_code == 401
 
 
-LOGIN_FAILURES = 5  # the default of assistant.security.LOGIN_FAILURES (checked in test_login_throttle_window)
+LOGIN_FAILURES = 5  # the default of assistant.web.security.LOGIN_FAILURES (checked in test_login_throttle_window)
 
 
-def test_failed_logins_are_throttled(tmp_path, seed_index_dir, settings_factory, embedder):
-    with app_server(tmp_path, seed_index_dir, settings_factory, embedder, auth=AUTH) as (url, a):
+def test_failed_logins_are_throttled(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder):
+    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder, auth=AUTH) as (url, a):
         with httpx.Client(base_url=url, timeout=60) as c:
             for _ in range(LOGIN_FAILURES):
                 assert c.post("/login", data={"username": "ann", "password": "guess"}).status_code == 400
@@ -558,8 +570,8 @@ def test_failed_logins_are_throttled(tmp_path, seed_index_dir, settings_factory,
             assert c.get("/healthz").status_code == 200
 
 
-def test_failed_basic_logins_are_throttled(tmp_path, seed_index_dir, settings_factory, embedder):
-    with app_server(tmp_path, seed_index_dir, settings_factory, embedder, auth=AUTH) as (url, a):
+def test_failed_basic_logins_are_throttled(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder):
+    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder, auth=AUTH) as (url, a):
         with httpx.Client(base_url=url, timeout=60) as c:
             assert c.get("/api/documents").status_code == 401  # no credentials sent: no failed login
             for _ in range(LOGIN_FAILURES):
@@ -570,8 +582,8 @@ def test_failed_basic_logins_are_throttled(tmp_path, seed_index_dir, settings_fa
 
 
 def test_login_throttle_window():
-    from assistant import security
-    from assistant.security import LoginThrottle
+    from assistant.web import security
+    from assistant.web.security import LoginThrottle
 
     assert security.LOGIN_FAILURES == LOGIN_FAILURES
 

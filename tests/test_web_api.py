@@ -85,9 +85,10 @@ def server(tmp_path_factory, seed_index_dir, settings_factory, embedder):
 
 
 @pytest.fixture
-def writable(tmp_path, seed_index_dir, settings_factory, embedder):
-    """A server of its own, on a private copy of the seed index: (client, assistant, index dir)."""
-    with app_server(tmp_path, seed_index_dir, settings_factory, embedder) as (url, a):
+def writable(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder):
+    """A server of its own, on a private copy of the seed index (the hashing embedder):
+    (client, assistant, index dir)."""
+    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder) as (url, a):
         with httpx.Client(base_url=url, timeout=120) as client:
             yield client, a, Path(a.settings.index_dir)
 
@@ -275,7 +276,7 @@ def test_upload_pdf_ask_cite_remove(writable):
     doc_id = res["id"]
     assert doc_id in [d["id"] for d in client.get("/api/documents").json()]
 
-    a = client.post("/api/ask", json={"question": "What is the solar ladder for solar parks on farmland?"}).json()
+    a = client.post("/api/ask", json={"question": "Wat is de zonneladder voor zonneparken op landbouwgrond?"}).json()
     top = a["hits"][0]
     # the evidence is on page 2 (the search may merge it with the passage before it: pp. 1-2)
     assert top["document"]["id"] == doc_id and top["page"] <= 2 <= top["page_end"] and "zonneladder" in top["text"]
@@ -302,7 +303,7 @@ def test_upload_pdf_ask_cite_remove(writable):
     r = client.delete(f"/api/documents/{doc_id}")
     assert r.status_code == 200 and r.json() == {"id": doc_id, "status": "removed"}
     assert [d["id"] for d in client.get("/api/documents").json()] == [SEED_ID]
-    a = client.post("/api/ask", json={"question": "What is the solar ladder for solar parks on farmland?"}).json()
+    a = client.post("/api/ask", json={"question": "Wat is de zonneladder voor zonneparken op landbouwgrond?"}).json()
     assert all(h["document"]["id"] != doc_id for h in a["hits"])
     assert client.delete(f"/api/documents/{doc_id}").status_code == 404
     assert client.get(f"/files/{doc_id}").status_code == 404
@@ -392,9 +393,9 @@ def test_upload_bad_requests(writable):
     assert r.status_code == 422 and "file upload" in r.json()["error"]
 
 
-def test_upload_size_limits(tmp_path, seed_index_dir, settings_factory, embedder):
+def test_upload_size_limits(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder):
     # max_file_mb=0.01: files over 10 KB fail; a request over 4 files' worth (+1 MB) is refused whole
-    with app_server(tmp_path, seed_index_dir, settings_factory, embedder, max_file_mb=0.01) as (url, a):
+    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder, max_file_mb=0.01) as (url, a):
         with httpx.Client(base_url=url, timeout=60) as client:
             big = ("Het kabinet investeert in de waterveiligheid van Nederland. " * 400).encode()
             r = client.post("/api/documents", files=[("files", ("groot.txt", big, "text/plain"))])
@@ -418,8 +419,8 @@ def test_upload_size_limits(tmp_path, seed_index_dir, settings_factory, embedder
 # -- login ---------------------------------------------------------------------------------------
 
 
-def test_auth(tmp_path, seed_index_dir, settings_factory, embedder):
-    with app_server(tmp_path, seed_index_dir, settings_factory, embedder, auth="ann:s3cret:x") as (url, a):
+def test_auth(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder):
+    with app_server(tmp_path, hashing_seed_dir, settings_factory, hashing_embedder, auth="ann:s3cret:x") as (url, a):
         with httpx.Client(base_url=url, timeout=60) as anon:
             assert anon.get("/healthz").status_code == 200
             for method, path in [("GET", "/api/documents"), ("POST", "/api/ask"), ("DELETE", f"/api/documents/{SEED_ID}"),
@@ -449,7 +450,7 @@ def test_auth(tmp_path, seed_index_dir, settings_factory, embedder):
 
 def test_auth_parsing():
     from assistant.types import AssistantError
-    from assistant.web import parse_auth
+    from assistant.web.auth import parse_auth
 
     assert parse_auth(None) is None and parse_auth("") is None
     assert parse_auth("ann:pa:ss") == ("ann", "pa:ss")
@@ -490,7 +491,7 @@ def test_serve_bad_login_setting(cli_env, tmp_path):
 
 
 @pytest.mark.slow
-def test_serve_subprocess_with_login(cli_env, tmp_path, seed_index_dir):
+def test_serve_subprocess_with_login(real_cli_env, tmp_path, seed_index_dir):
     import signal
     import subprocess
     import sys
@@ -500,7 +501,7 @@ def test_serve_subprocess_with_login(cli_env, tmp_path, seed_index_dir):
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port), "--index", str(idx)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**cli_env, "ASSISTANT_AUTH": "ann:pw"})
+                            env={**real_cli_env, "ASSISTANT_AUTH": "ann:pw"})
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 300
@@ -603,15 +604,16 @@ def test_questions_answered_while_ingesting(writable):
     ],
 )
 def test_safe_filename(raw, safe):
-    from assistant.web import safe_filename
+    from assistant.web.uploads import safe_filename
 
     assert safe_filename(raw) == safe
 
 
 def test_render_answer_escapes_everything():
-    from assistant.present import NO_ANSWER, citation
+    from assistant.citation import citation
+    from assistant.present import NO_ANSWER
     from assistant.types import Answer, DocumentInfo, Hit
-    from assistant.web import render_answer
+    from assistant.web.render import render_answer
 
     nasty = '<script>alert(1)</script> <img src=x onerror="alert(2)"> **bold** # kop [l](http://x) $a$ `c`'
     doc = DocumentInfo(id='d"><b>', source="x.pdf", title="<b>Titel</b>", date=None, kamerstuk=None,
@@ -627,3 +629,28 @@ def test_render_answer_escapes_everything():
 
     assert f'<p class="pla-noanswer">' in out and NO_ANSWER["nl"] in html.unescape(out)
     assert out.count('<mark class="pla-ev">') == 2 and "zwakke overeenkomst" in out
+
+
+def test_the_chat_handlers_without_a_server(hashing_assistant):
+    """The chat's handlers are plain functions of the assistant and their inputs."""
+    from assistant.web import chat
+
+    question, messages, history = chat.respond(hashing_assistant, "  Wat zegt het kabinet over de CS3D?  ", [], [],
+                                               [], "", "", 3)
+    assert question == "" and history == ["Wat zegt het kabinet over de CS3D?"]
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert messages[1]["content"].startswith('<div class="pla-answer ') and messages[1]["content"].count(
+        '<li class="pla-hit') == 3
+    # refusals read as the API words them, in the chat
+    import html
+
+    refused = chat.answer_html(hashing_assistant, "x", [], [], "12-05-2025", "", None)
+    assert "date_from must be a date written YYYY-MM-DD" in html.unescape(refused) and "pla-error" in refused
+    unknown = chat.answer_html(hashing_assistant, "x", [], ["no-such-letter"], "", "", None)
+    assert "documents: no document with id 'no-such-letter'" in html.unescape(unknown)
+    table, doc_filter, remove_choice, summary = chat.refresh(hashing_assistant, [SEED_ID, "gone"])
+    assert table["value"][0][-1] == SEED_ID and doc_filter["value"] == [SEED_ID] and remove_choice["value"] == []
+    assert summary == "1 document, 29 passages indexed."
+    assert chat.remove(hashing_assistant, []) == "Choose a document to remove first."
+    assert chat.remove(hashing_assistant, [SEED_ID, "gone"]) == f"removed: {SEED_ID}\nfailed: gone: no such document"
+    assert chat.corpus_summary(chat.current_documents(hashing_assistant)) == "0 documents, 0 passages indexed."

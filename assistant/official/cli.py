@@ -46,11 +46,11 @@ def add_parsers(sub, common) -> None:
 
 
 def _service(args):
-    from ..cli import _settings
+    from ..config import settings_from_args
     from ..core import Assistant
     from .service import OfficialService
 
-    return OfficialService(Assistant(_settings(args)))
+    return OfficialService(Assistant(settings_from_args(args)))
 
 
 def _printer(args):

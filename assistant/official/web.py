@@ -1,4 +1,4 @@
-"""The web side of official publications (registered by assistant/web.py).
+"""The web side of official publications (registered by assistant/web/app.py).
 
 JSON API:
     POST /api/documents/fetch       {"ids": ["kst-32545-143", "https://zoek.officielebekendmakingen.nl/..."]}
@@ -56,7 +56,7 @@ class _Lazy:
 
 
 def _ids(body) -> list[str]:
-    from ..web import ApiError
+    from ..web.schema import ApiError
 
     if not isinstance(body, dict) or "ids" not in body:
         raise ApiError(422, 'ids: send {"ids": ["kst-36450-3", ...]} (identifiers or URLs)', "ids")
@@ -75,7 +75,7 @@ def add_routes(app, assistant) -> None:
     from fastapi import Request
     from starlette.concurrency import run_in_threadpool
 
-    from ..web import ApiError
+    from ..web.schema import ApiError
 
     service = _Lazy(assistant)
 

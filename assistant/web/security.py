@@ -15,9 +15,9 @@
     UploadLedger                    which of Gradio's uploads belong to which session
     foreign_uploads(paths, ...)     the files a chat function must refuse
     LoginThrottle                   failed logins per client address, in a sliding window
-    strip_pdf_scripts(reader)       a PDF without its scripts and automatic actions (in the PDF helper)
 
-Nothing here imports gradio, starlette or pypdf at module level.
+Scripts in stored PDFs are removed at ingest (assistant/pdfscripts.py). Nothing here imports
+gradio or starlette at module level.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ import time
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from .types import AssistantError
+from ..types import AssistantError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -245,7 +245,7 @@ def session_of(cookie_header: str) -> str | None:
 def foreign_uploads(paths: list[str], cookie_header: str, ledger: UploadLedger | None) -> list[str]:
     """The paths a chat function must not take: outside Gradio's upload folder, or (with a
     ledger) not uploaded by the session of `cookie_header`. Gradio checks the folder itself
-    once the app is marked launched (see web.create_app); this is the second lock."""
+    once the app is marked launched (see web.app.create_app); this is the second lock."""
     from gradio.utils import get_upload_folder
 
     folder = os.path.realpath(get_upload_folder())
@@ -262,7 +262,8 @@ class BodyTooLarge(Exception):
     """Raised from `receive` when a request body passes its limit."""
 
 
-def _mb(n: float) -> str:
+def megabytes(n: float) -> str:
+    """'1.0 MB', '0.01 MB': a size for a message."""
     x = n / 1024 / 1024
     return f"{x:.1f} MB" if x >= 1 else f"{x:.2g} MB"
 
@@ -490,7 +491,8 @@ class SecurityMiddleware:
             declared = -1
         if declared > limit:
             return await self._json(send, 413, {
-                "error": f"{what} is {_mb(declared)}; one request may carry at most {_mb(limit)} ({hint})", **extra})
+                "error": f"{what} is {megabytes(declared)}; one request may carry at most {megabytes(limit)} ({hint})",
+                **extra})
         seen = 0
         over = False
         started = False
@@ -521,139 +523,5 @@ class SecurityMiddleware:
             if not over:
                 raise
         if over and not started:
-            await self._json(send, 413, {"error": f"{what} is larger than {_mb(limit)} ({hint})", **extra})
+            await self._json(send, 413, {"error": f"{what} is larger than {megabytes(limit)} ({hint})", **extra})
         return None
-
-
-# ---------------------------------------------------------------------------------------------
-# PDFs: scripts and automatic actions out of the stored copy
-
-# actions that run code, start programs or send data; /URI and /GoTo links are kept
-SCRIPT_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/Rendition",
-                            "/RichMediaExecute", "/GoToE"})
-
-
-def _resolve(obj):
-    try:
-        return obj.get_object() if obj is not None else None
-    except Exception:  # noqa: BLE001 - a damaged reference is no script
-        return None
-
-
-def _runs_code(action, limit: int = 64) -> bool:
-    """Whether an action dictionary, or one chained after it with /Next, runs code."""
-    todo, seen = [action], 0
-    while todo and seen < limit:
-        a = _resolve(todo.pop())
-        seen += 1
-        if hasattr(a, "get") and not hasattr(a, "get_data"):
-            if str(a.get("/S", "")) in SCRIPT_ACTIONS or "/JS" in a:
-                return True
-            nxt = _resolve(a.get("/Next"))
-            if isinstance(nxt, list):
-                todo.extend(nxt)
-            elif nxt is not None:
-                todo.append(nxt)
-        elif isinstance(a, list):
-            todo.extend(a)
-    return False
-
-
-def _active_content(doc, fix: bool) -> list[str]:
-    """Where `doc` (a PdfReader, or a PdfWriter when `fix`) holds scripts or automatic actions.
-
-    Looks where a viewer finds them: the catalog's /OpenAction, /AA and /Names /JavaScript,
-    the /AcroForm (its /XFA and each field's actions), the outline items' actions, and each page's
-    and annotation's /AA and /A. With `fix`, removes them in place. Returns what it found, e.g.
-    ['/OpenAction', '/AA', '/Names /JavaScript'].
-    """
-    found: list[str] = []
-
-    def note(what: str) -> None:
-        if what not in found:
-            found.append(what)
-
-    def clean(d, where: str) -> None:
-        if not hasattr(d, "get"):
-            return
-        if "/AA" in d:
-            note("/AA")
-            if fix:
-                del d["/AA"]
-        if "/A" in d and _runs_code(d.get("/A")):
-            note(f"{where} /A")
-            if fix:
-                del d["/A"]
-        if "/JS" in d:
-            note("/JS")
-            if fix:
-                del d["/JS"]
-
-    root = doc.root_object
-    if "/OpenAction" in root:
-        action = _resolve(root.get("/OpenAction"))
-        # an open action that only shows a page (a destination or /GoTo) is harmless and kept,
-        # unless the file is being cleaned anyway
-        if hasattr(action, "get") and (_runs_code(action) or str(action.get("/S", "")) != "/GoTo"):
-            note("/OpenAction")
-    clean(root, "catalog")
-    names = _resolve(root.get("/Names"))
-    if hasattr(names, "get") and "/JavaScript" in names:
-        note("/Names /JavaScript")
-        if fix:
-            del names["/JavaScript"]
-    form = _resolve(root.get("/AcroForm"))
-    if hasattr(form, "get"):
-        if "/XFA" in form:
-            note("/XFA")
-            if fix:
-                del form["/XFA"]
-        todo = list(_resolve(form.get("/Fields")) or [])
-        steps = 0
-        while todo and steps < 100_000:
-            steps += 1
-            field = _resolve(todo.pop())
-            if hasattr(field, "get"):
-                clean(field, "form field")
-                todo.extend(_resolve(field.get("/Kids")) or [])
-    outlines = _resolve(root.get("/Outlines"))
-    todo = [_resolve(outlines.get("/First"))] if hasattr(outlines, "get") else []
-    steps = 0
-    while todo and steps < 100_000:
-        steps += 1
-        item = todo.pop()
-        if hasattr(item, "get"):
-            clean(item, "outline item")
-            for key in ("/First", "/Next"):
-                if key in item:
-                    todo.append(_resolve(item.get(key)))
-    for page in doc.pages:
-        clean(page, "page")
-        for annot in _resolve(page.get("/Annots")) or []:
-            clean(_resolve(annot), "annotation")
-    if fix and "/OpenAction" in root:  # cleaning anyway: no action of any kind at opening
-        del root["/OpenAction"]
-    return found
-
-
-def strip_pdf_scripts(reader) -> tuple[bytes | None, list[str]]:
-    """(a copy of the PDF without its scripts and automatic actions, what was removed), or
-    (None, []) when it has none: then the file is stored as it came.
-
-    Runs in the PDF helper process (memory and time limits), on the reader that extracted the text.
-    """
-    import io
-
-    from pypdf import PdfWriter
-
-    found = _active_content(reader, fix=False)
-    if not found:
-        return None, []
-    writer = PdfWriter(clone_from=reader)
-    _active_content(writer, fix=True)
-    left = _active_content(writer, fix=False)
-    if left:
-        raise ValueError(f"could not remove {', '.join(left)}")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), found
