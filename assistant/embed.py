@@ -31,6 +31,8 @@ PASSAGE_ENGINES = ("auto", "onnx", "sentence-transformers")
 PASSAGE_ENGINE_VARIABLE = "ASSISTANT_PASSAGE_ENGINE"
 ONNX_PASSAGES = "onnxruntime (the model's ONNX passage graph)"
 ST_PASSAGES = "sentence-transformers on torch"
+# What a GPU driver torch can use leaves on Linux: NVIDIA's, ROCm's (AMD), WSL2's.
+GPU_DRIVER_FILES = ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg")
 
 
 class Embedder:
@@ -267,10 +269,14 @@ class Embedder:
         return self._passages or None
 
     def _wants_gpu(self) -> bool:
-        """Whether sentence-transformers would run on a GPU (the device setting, else CUDA present)."""
+        """Whether sentence-transformers would run on a GPU: the device setting, else whether torch
+        sees CUDA. Where no GPU driver is installed torch is not asked (importing it takes 2 s and
+        250 MB, and it says no there)."""
         if self.settings.device:
             return not self.settings.device.startswith("cpu")
-        import torch  # about a second; only `auto` on the default model asks
+        if sys.platform.startswith("linux") and not any(os.path.exists(p) for p in GPU_DRIVER_FILES):
+            return False
+        import torch
 
         return bool(torch.cuda.is_available())
 

@@ -44,25 +44,40 @@ def _timed(fn, spent: list[float]):
     return wrapper
 
 
+def _store_class():
+    """The index class whose put_document stores a document (None where it is not found)."""
+    try:
+        from assistant.index import Index
+    except ImportError:
+        return None
+    return Index
+
+
 def _ingest(settings, embedder, folders, index_dir: Path) -> dict:
-    """One ingest into a new index: seconds in all and seconds inside the encoder."""
+    """One ingest into a new index: seconds in all, inside the encoder and inside the store."""
     from assistant.core import Assistant
 
     shutil.rmtree(index_dir, ignore_errors=True)
     assistant = Assistant(settings.__class__.from_env(index_dir=index_dir, cache_dir=settings.cache_dir),
                           embedder=embedder)
-    encode = [0.0]
+    encode, store = [0.0], [0.0]
     embedder.embed_passages = _timed(embedder.embed_passages, encode)
+    cls = _store_class()
+    put = cls.put_document if cls else None
+    if cls:
+        cls.put_document = _timed(put, store)
     try:
         t0 = time.perf_counter()
         results = assistant.ingest(folders, progress=False)
         seconds = time.perf_counter() - t0
     finally:
         del embedder.embed_passages  # the class's method again
+        if cls:
+            cls.put_document = put
     added = [r for r in results if r.status == "added"]
     assistant.index.close()
     shutil.rmtree(index_dir, ignore_errors=True)
-    return {"seconds": seconds, "encode": encode[0], "passages": sum(r.passages for r in added),
+    return {"seconds": seconds, "encode": encode[0], "store": store[0], "passages": sum(r.passages for r in added),
             "pages": sum(r.pages for r in added), "files": len(added), "failed": len(results) - len(added)}
 
 
@@ -136,7 +151,8 @@ def main() -> int:
             vectors[name] = embedders[name].embed_passages(texts)
             bare[name].append(time.perf_counter() - t0)
             i = ingests[name][-1]
-            print(f"run {run + 1} {name:22s} ingest {i['seconds']:6.1f} s (encoder {i['encode']:6.1f} s)   "
+            print(f"run {run + 1} {name:22s} ingest {i['seconds']:6.1f} s (encoder {i['encode']:6.1f} s, store "
+                  f"{i['store']:5.1f} s, the rest {i['seconds'] - i['encode'] - i['store']:5.1f} s)   "
                   f"bare {bare[name][-1]:6.1f} s", flush=True)
 
     first = ingests[engines[0]][0]
@@ -146,17 +162,18 @@ def main() -> int:
           f"{first['pages']} pages, {n} passages ({len(texts)} in the bare runs)")
     print(f"load+clean+chunk alone, one thread: {prep_s:.1f} s\n")
     print(f"{'engine':22s} {'ingest p/s':>10s} {'bare p/s':>9s} {'ms/batch':>9s} {'batches':>7s} "
-          f"{'ingest/bare':>11s} {'encoder busy':>12s} {'ingest vs ' + engines[0]:>30s}")
+          f"{'ingest/bare':>11s} {'in encoder':>10s} {'in store':>8s} {'ingest vs ' + engines[0]:>30s}")
     base = [r["seconds"] for r in ingests[engines[0]]]
     for name in engines:
         runs, b = ingests[name], bare[name]
         ing = statistics.median(r["seconds"] for r in runs)
-        ratio = statistics.median(len(texts) / bb / (r["passages"] / r["seconds"]) for r, bb in zip(runs, b))
+        ratio = statistics.median((r["passages"] / r["seconds"]) / (len(texts) / bb) for r, bb in zip(runs, b))
         busy = statistics.median(r["encode"] / r["seconds"] for r in runs)
+        stored = statistics.median(r["store"] / r["seconds"] for r in runs)
         speed = statistics.median(x / r["seconds"] for x, r in zip(base, runs))
         nb = _batches(embedders[name], texts)
         print(f"{name:22s} {n / ing:10.2f} {len(texts) / statistics.median(b):9.2f} "
-              f"{1000 * statistics.median(b) / nb:9.0f} {nb:7d} {1 / ratio:11.2f} {busy:12.2f} {speed:30.2f}")
+              f"{1000 * statistics.median(b) / nb:9.0f} {nb:7d} {ratio:11.2f} {busy:10.2f} {stored:8.2f} {speed:30.2f}")
     print("(medians over", args.runs, "runs; ratios are medians of the per-run ratios; runs:",
           {k: [round(r["seconds"], 1) for r in v] for k, v in ingests.items()}, "bare:",
           {k: [round(x, 1) for x in v] for k, v in bare.items()}, ")")
