@@ -1,7 +1,7 @@
 """One exclusive lock between processes: an advisory lock (fcntl.flock) on a lock file.
 
-Used for the index's writers (assistant.store.folder) and meant for the model converter's
-lock (assistant.e5model) too. Where fcntl does not exist (Windows) it locks nothing.
+Used by the index's writers (assistant.store.folder) and by the model's conversion
+(assistant.e5model). Where fcntl does not exist (Windows) it locks nothing.
 """
 from __future__ import annotations
 

@@ -47,10 +47,10 @@ def _timed(fn, spent: list[float]):
 def _store_class():
     """The index class whose put_document stores a document (None where it is not found)."""
     try:
-        from assistant.index import Index
+        from assistant.store.folder import FolderStore
     except ImportError:
         return None
-    return Index
+    return FolderStore
 
 
 def _ingest(settings, embedder, folders, index_dir: Path) -> dict:
