@@ -81,6 +81,13 @@ def test_question_answered_only_by_a_footnote_finds_it(fresh, tmp_path):
         assert data["kind"] == "footnote" and data["page"] == 1
         # a footnote is never merged into the body passage next to it
         assert data["passage_ids"] == [data["passage_id"]]
+        # the chat marks the quote as a footnote, in the question's language, and the body passages not
+        from assistant.web.render import render_hit
+
+        label = "voetnoot" if answer.language == "nl" else "footnote"
+        assert f'<span class="pla-kind-tag">{label}</span>' in render_hit(fresh, note, answer.language, {})
+        body = next(h for h in answer.hits if h.kind == "body")
+        assert "pla-kind-tag" not in render_hit(fresh, body, answer.language, {})
 
 
 def test_top_results_do_not_depend_on_k(seed_assistant):

@@ -50,11 +50,11 @@ LABELS = {
     "en": {"copy": "Copy citation", "open_pdf": "Open the PDF at p. {page}",
            "open_text": "Open the text file", "context": "Read the text around this passage",
            "before": "Before", "after": "After", "weak": "weak match", "notes": "Footnotes",
-           "none": "No passages found.", "searched": "Searched for", "error": "Could not answer"},
+           "footnote": "footnote", "none": "No passages found.", "searched": "Searched for", "error": "Could not answer"},
     "nl": {"copy": "Kopieer bronvermelding", "open_pdf": "Open de PDF op p. {page}",
            "open_text": "Open het tekstbestand", "context": "Lees de tekst rond deze passage",
            "before": "Ervoor", "after": "Erna", "weak": "zwakke overeenkomst", "notes": "Voetnoten",
-           "none": "Geen passages gevonden.", "searched": "Gezocht naar", "error": "Geen antwoord mogelijk"},
+           "footnote": "voetnoot", "none": "Geen passages gevonden.", "searched": "Gezocht naar", "error": "Geen antwoord mogelijk"},
 }
 
 
@@ -106,6 +106,8 @@ def render_hit(assistant: "Assistant | None", hit: "Hit", lang: str, media_types
     parts = [f'<li class="pla-hit{" pla-weak" if weak else ""}">']
     if weak:
         parts.append(f'<span class="pla-weak-tag">{esc(labels["weak"])}</span>')
+    if hit.kind == "footnote":  # the quote is a footnote's text, not the letter's body
+        parts.append(f'<span class="pla-kind-tag">{esc(labels["footnote"])}</span>')
     parts.append(f'<blockquote class="pla-quote" lang="nl">{_text_html(hit.text, hit.highlights)}</blockquote>')
     media = media_types.get(doc.id, "")
     before, after, page = hit_context(assistant, hit) if assistant is not None else ([], [], hit.page)
@@ -193,7 +195,7 @@ a.pla-src { margin-left: 0.4em; color: var(--link-text-color); text-decoration: 
 .pla-context { font-size: 0.9em; margin-top: 0.2em; }
 .pla-context summary { cursor: pointer; color: var(--link-text-color); }
 .pla-ctx-label { font-weight: 700; margin-top: 0.3em; }
-.pla-weak-tag { display: inline-block; font-size: 0.8em; padding: 0 0.4em; border-radius: 3px;
+.pla-weak-tag, .pla-kind-tag { display: inline-block; font-size: 0.8em; padding: 0 0.4em; border-radius: 3px;
   background: #eee; color: #555; margin-bottom: 0.1em; }
 .pla-noanswer { font-weight: 700; }
 .pla-rewritten { font-size: 0.85em; color: var(--body-text-color-subdued); }
