@@ -35,6 +35,7 @@ from .pgsql import (FORMAT_VERSION, PgLexical, add_postings, check_schema_name, 
 
 EF_SEARCH = 200  # HNSW candidates per question (recall of the top 60 about 1.0 up to 100,000 passages)
 POOL_SIZE = 8
+POOL_TIMEOUT_S = 8  # waiting for a free (or, after the server went away, a new) connection
 _EXTENSIONS = {"application/pdf": ".pdf", "text/html": ".html", "application/xml": ".xml",
                "application/vnd.oasis.opendocument.text": ".odt",
                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx"}
@@ -119,7 +120,7 @@ class PostgresStore:
         with contextlib.closing(connect(url, schema)) as conn:  # a clear error before any pool starts
             self._init_or_check(conn, model_id, dim, chunking, create)
         self._pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=True, configure=self._configure,
-                                    kwargs=connect_kwargs(schema), timeout=15, check=ConnectionPool.check_connection,
+                                    kwargs=connect_kwargs(schema), timeout=POOL_TIMEOUT_S, check=ConnectionPool.check_connection,
                                     name=f"index-{schema}")
         self.vectors = PostgresVectors(self)
         self.lexical = PgLexical(self._conn, self.generation)
