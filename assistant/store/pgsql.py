@@ -8,7 +8,8 @@ otherwise), so a rebuild can fill a second one and swap it in by renaming:
   pages      the cleaned pages with their footnotes, reference marks and headings (for rebuilds)
   passages   the passages with their vectors (`vector(dim)`, an HNSW index by inner product),
              their Dutch stems (assistant.lexical.analyze of what BM25 reads) and how many (`len`)
-  postings   (term, passage, tf, len): an inverted index of those stems
+  postings   (term, passage, tf, len): an inverted index of those stems (the passage's length
+             repeated, so that BM25 reads no other table)
   terms      (term, df): passages per term, kept in the same transactions as the postings
   files      the stored original of each document (bytea)
 
@@ -107,7 +108,7 @@ def schema_statements(schema: str, dim: int) -> list[str]:
         "CREATE INDEX passages_hnsw ON passages USING hnsw (vector public.vector_ip_ops)",
         """CREATE TABLE postings (
             term text COLLATE "C" NOT NULL, passage_id bigint NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
-            tf integer NOT NULL, PRIMARY KEY (term, passage_id))""",
+            tf integer NOT NULL, len integer NOT NULL, PRIMARY KEY (term, passage_id))""",
         "CREATE INDEX postings_passage ON postings (passage_id)",
         'CREATE TABLE terms (term text COLLATE "C" PRIMARY KEY, df integer NOT NULL)',
         """CREATE TABLE files (
@@ -120,12 +121,12 @@ def schema_statements(schema: str, dim: int) -> list[str]:
 def add_postings(cur, ids: list[int], stems: list[list[str]]) -> None:
     """The passages' terms into `postings` (COPY), and their passage counts into `terms`."""
     df: Counter[str] = Counter()
-    with cur.copy("COPY postings (term, passage_id, tf) FROM STDIN") as copy:
+    with cur.copy("COPY postings (term, passage_id, tf, len) FROM STDIN") as copy:
         for pid, toks in zip(ids, stems):
             counts = Counter(toks)
             df.update(counts.keys())
             for term, tf in counts.items():
-                copy.write_row((term, pid, tf))
+                copy.write_row((term, pid, tf, len(toks)))
     if df:
         terms, counts = zip(*sorted(df.items()))  # sorted: two writers never lock terms in opposite orders
         cur.execute("INSERT INTO terms (term, df) SELECT * FROM unnest(%s::text[], %s::int[]) "
@@ -173,9 +174,8 @@ class PgLexical:
         with self._conn() as db:
             df = dict(db.execute("SELECT term, df FROM terms WHERE term = ANY(%s)", (terms,)).fetchall())
             idf = {t: max(math.log((n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)), 1e-6) for t in terms}
-            sql = ("SELECT o.passage_id, SUM(q.idf * o.tf * %s / (o.tf + %s * (1 - %s + %s * p.len / %s))) AS s "
-                   "FROM postings o JOIN unnest(%s::text[], %s::float8[]) AS q(term, idf) USING (term) "
-                   "JOIN passages p ON p.id = o.passage_id")
+            sql = ("SELECT o.passage_id, SUM(q.idf * o.tf * %s / (o.tf + %s * (1 - %s + %s * o.len / %s))) AS s "
+                   "FROM postings o JOIN unnest(%s::text[], %s::float8[]) AS q(term, idf) USING (term)")
             args: list = [K1 + 1, K1, B, B, avgdl, list(idf), list(idf.values())]
             if allowed is not None:
                 sql += " WHERE o.passage_id = ANY(%s)"

@@ -455,8 +455,8 @@ class PostgresStore:
         if not passage_ids:
             return {}
         with self._conn() as db:
-            rows = db.execute("SELECT id, vector FROM passages WHERE id = ANY(%s)",
-                              ([int(i) for i in passage_ids],)).fetchall()
+            rows = db.execute("SELECT id, vector FROM passages WHERE id = ANY(%s)",  # binary: no text to parse
+                              ([int(i) for i in passage_ids],), binary=True).fetchall()
         return {int(i): np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v, dtype=np.float32) for i, v in rows}
 
     # -- lexical reads (store/pgsql.py) ---------------------------------------------------------------
