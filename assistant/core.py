@@ -92,11 +92,11 @@ class Assistant:
             if built and built != wanted and index.count():
                 from .types import IndexMismatchError
 
+                where = "URL" if self.settings.index_url else self.settings.index_dir
                 raise IndexMismatchError(
                     f"{self.settings.index_name} was chunked with {built}, the settings ask for {wanted}; "
                     f"passages of both kinds would be mixed. Use the index's settings, or run "
-                    f"`assistant rebuild --index {'URL' if self.settings.index_url else self.settings.index_dir}` to re-chunk "
-                    f"every document."
+                    f"`assistant rebuild --index {where}` to re-chunk every document."
                 )
             return ingest_paths(paths, index, self.embedder, self.settings, on_result=on_result,
                                 progress=progress, sources=sources, replace=replace, replace_hint=replace_hint)

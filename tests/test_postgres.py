@@ -187,7 +187,8 @@ def test_bm25_vocabulary_and_vectors_match_the_folder_index(pg_store, tmp_path):
         assert [i for i, _ in pg_store.lexical_search(terms, 10, allowed)] == \
             [i for i, _ in folder.lexical_search(terms, 10, allowed)]
         assert pg_store.doc_freqs(terms) == folder.doc_freqs(terms)
-        assert pg_store.near_terms(["provincies", "netbeheerders"]) == folder.near_terms(["provincies", "netbeheerders"])
+        near = ["provincies", "netbeheerders"]
+        assert pg_store.near_terms(near) == folder.near_terms(near)
         q = EMBEDDER.embed_query(query)
         for allowed_ids in (None, allowed):  # the same scores (passages of equal score may swap places)
             a, b = pg_store.dense_search(q, 10, allowed_ids), folder.dense_search(q, 10, allowed_ids)
@@ -421,7 +422,8 @@ def test_the_seed_letter_answers_the_same_from_both_backends(pg_url, tmp_path, s
     assert [r.status for r in pg.ingest([ROOT / "corpus"])] == ["added"]
     doc = folder.documents()[0].id
     assert pg.index.passage_texts(doc) == folder.index.passage_texts(doc)
-    for q in ["what did the cabinet say about CSDDD?", "Hoeveel personen zijn in Wit-Rusland door de EU gesanctioneerd?",
+    for q in ["what did the cabinet say about CSDDD?",
+              "Hoeveel personen zijn in Wit-Rusland door de EU gesanctioneerd?",
               "Which organisation organises dialogues between diplomats and human rights defenders?"]:
         a, b = folder.ask(q), pg.ask(q)
         assert [(h.text, h.page) for h in a.hits[:3]] == [(h.text, h.page) for h in b.hits[:3]], q

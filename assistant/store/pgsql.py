@@ -47,7 +47,8 @@ def check_schema_name(schema: str) -> str:
     """The schema name, checked: it is written into SQL and into the connection's search_path."""
     if not _SCHEMA_NAME.match(schema):
         raise AssistantError(f"ASSISTANT_INDEX_SCHEMA={schema!r} is not allowed: it takes a lowercase name of "
-                             "letters, digits and underscores (a PostgreSQL schema); unset it for the default, assistant")
+                             "letters, digits and underscores (a PostgreSQL schema); unset it for the default, "
+                             "assistant")
     return schema
 
 

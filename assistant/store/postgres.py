@@ -75,7 +75,8 @@ def swap_schema(url: str, fresh: str, target: str) -> None:
             if conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.meta",)).fetchone()[0]:
                 row = conn.execute(f"SELECT value FROM {schema}.meta WHERE key = 'generation'").fetchone()
                 generations.append(int(json.loads(row[0])) if row else 0)
-        conn.execute(f"UPDATE {fresh}.meta SET value = %s WHERE key = 'generation'", (json.dumps(max(generations) + 1),))
+        conn.execute(f"UPDATE {fresh}.meta SET value = %s WHERE key = 'generation'",
+                     (json.dumps(max(generations) + 1),))
         conn.execute(f"DROP SCHEMA IF EXISTS {target} CASCADE")
         conn.execute(f"ALTER SCHEMA {fresh} RENAME TO {target}")
 
@@ -120,8 +121,8 @@ class PostgresStore:
         with contextlib.closing(connect(url, schema)) as conn:  # a clear error before any pool starts
             self._init_or_check(conn, model_id, dim, chunking, create)
         self._pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, open=True, configure=self._configure,
-                                    kwargs=connect_kwargs(schema), timeout=POOL_TIMEOUT_S, check=ConnectionPool.check_connection,
-                                    name=f"index-{schema}")
+                                    kwargs=connect_kwargs(schema), timeout=POOL_TIMEOUT_S,
+                                    check=ConnectionPool.check_connection, name=f"index-{schema}")
         self.vectors = PostgresVectors(self)
         self.lexical = PgLexical(self._conn, self.generation)
 
