@@ -9,7 +9,8 @@ otherwise), so a rebuild can fill a second one and swap it in by renaming:
   passages   the passages with their vectors (`vector(dim)`, an HNSW index by inner product),
              their Dutch stems (assistant.lexical.analyze of what BM25 reads) and how many (`len`)
   postings   (term, passage, tf, len): an inverted index of those stems (the passage's length
-             repeated, so that BM25 reads no other table)
+             repeated, so that BM25 reads no other table; tf and len in the primary key's index,
+             so that a vacuumed table is read by index-only scans)
   terms      (term, df): passages per term, kept in the same transactions as the postings
   files      the stored original of each document (bytea)
 
@@ -109,7 +110,7 @@ def schema_statements(schema: str, dim: int) -> list[str]:
         "CREATE INDEX passages_hnsw ON passages USING hnsw (vector public.vector_ip_ops)",
         """CREATE TABLE postings (
             term text COLLATE "C" NOT NULL, passage_id bigint NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
-            tf integer NOT NULL, len integer NOT NULL, PRIMARY KEY (term, passage_id))""",
+            tf integer NOT NULL, len integer NOT NULL, PRIMARY KEY (term, passage_id) INCLUDE (tf, len))""",
         "CREATE INDEX postings_passage ON postings (passage_id)",
         'CREATE TABLE terms (term text COLLATE "C" PRIMARY KEY, df integer NOT NULL)',
         """CREATE TABLE files (
@@ -173,13 +174,16 @@ class PgLexical:
         if not n:
             return []
         with self._conn() as db:
+            # one core per question: parallel workers only slowed it down beside other questions
+            db.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             df = dict(db.execute("SELECT term, df FROM terms WHERE term = ANY(%s)", (terms,)).fetchall())
             idf = {t: max(math.log((n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)), 1e-6) for t in terms}
             sql = ("SELECT o.passage_id, SUM(q.idf * o.tf * %s / (o.tf + %s * (1 - %s + %s * o.len / %s))) AS s "
-                   "FROM postings o JOIN unnest(%s::text[], %s::float8[]) AS q(term, idf) USING (term)")
-            args: list = [K1 + 1, K1, B, B, avgdl, list(idf), list(idf.values())]
+                   "FROM postings o JOIN unnest(%s::text[], %s::float8[]) AS q(term, idf) USING (term) "
+                   "WHERE o.term = ANY(%s)")  # the planner then reads the terms' postings by index
+            args: list = [K1 + 1, K1, B, B, avgdl, list(idf), list(idf.values()), terms]
             if allowed is not None:
-                sql += " WHERE o.passage_id = ANY(%s)"
+                sql += " AND o.passage_id = ANY(%s)"
                 args.append(np.asarray(allowed, dtype=np.int64).tolist())
             sql += " GROUP BY o.passage_id ORDER BY s DESC, o.passage_id LIMIT %s"
             args.append(k)
