@@ -117,6 +117,7 @@ def throughput(bases: list[str], questions: list[str], clients: int, seconds: fl
     stop = time.monotonic() + seconds
 
     def client(n: int) -> None:
+        """One client: questions in turn until the time is up, on server n % servers."""
         with httpx.Client(base_url=bases[n % len(bases)], timeout=60) as c:
             i = n
             while time.monotonic() < stop:
@@ -163,6 +164,7 @@ def start_embedded(work: Path) -> tuple[object, str]:
 
 
 def main() -> None:
+    """Build both indexes from the same passages, time warm questions on each, then the servers."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--passages", type=int, default=10_000)
     ap.add_argument("--rounds", type=int, default=3, help="times each question is asked (warm)")

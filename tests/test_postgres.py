@@ -9,7 +9,6 @@ hashing embedder (no model)."""
 from __future__ import annotations
 
 import contextlib
-import io
 import itertools
 import json
 import os
@@ -271,6 +270,7 @@ def _serve(url: str, work: Path, port: int) -> subprocess.Popen:
 
 
 def _wait_up(proc: subprocess.Popen, url: str, httpx) -> None:
+    """Until the server answers /healthz (failing with its output when it stops first)."""
     deadline = time.monotonic() + 120
     while True:
         assert proc.poll() is None, proc.stdout.read()

@@ -25,15 +25,11 @@ import re
 import threading
 import zlib
 from collections import Counter
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
-from ..config import is_postgres_url, redact  # noqa: F401 - named here too
 from ..types import AssistantError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .postgres import PostgresStore
 
 FORMAT_VERSION = 1
 K1, B = 1.2, 0.75  # BM25 as FTS5 has it
@@ -70,7 +66,7 @@ def import_psycopg():
     """psycopg, or the line that says how to install it."""
     try:
         import psycopg
-        import pgvector.psycopg  # noqa: F401
+        import pgvector.psycopg  # noqa: F401 - what the store needs besides psycopg
         import psycopg_pool  # noqa: F401
     except ImportError as exc:
         raise AssistantError(INSTALL_HINT) from exc

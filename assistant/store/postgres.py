@@ -28,10 +28,11 @@ from typing import Iterator
 
 import numpy as np
 
+from ..config import redact
 from ..types import AssistantError, DocumentInfo, DocumentMeta, IndexMismatchError, LoadedDocument, Page, Passage
 from .base import PassageRow, Snapshot, StoredFile
 from .pgsql import (FORMAT_VERSION, PgLexical, add_postings, check_schema_name, connect_kwargs, import_psycopg,
-                    lock_keys, redact, remove_postings, schema_statements, unreachable)
+                    lock_keys, remove_postings, schema_statements, unreachable)
 
 EF_SEARCH = 200  # HNSW candidates per question (recall of the top 60 about 1.0 up to 100,000 passages)
 POOL_SIZE = 8
@@ -89,6 +90,7 @@ class PostgresVectors:
         self._store = store
 
     def search(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k passages nearest to `qvec` (among `allowed`), best first, with their inner products."""
         if allowed is not None and len(allowed) == 0:
             return []
         q = np.ascontiguousarray(qvec, dtype=np.float32).reshape(-1)
@@ -109,6 +111,8 @@ class PostgresStore:
 
     def __init__(self, url: str, model_id: str | None = None, dim: int | None = None, chunking: dict | None = None,
                  create: bool = False, cache_dir: Path | None = None, schema: str = "assistant"):
+        """Open the index in `schema` of the database at `url` (with `create`, make it when missing),
+        checked against the model; `cache_dir` holds the local copies of stored files."""
         import_psycopg()
         from psycopg_pool import ConnectionPool
 
@@ -171,6 +175,7 @@ class PostgresStore:
         self._check(meta, model_id, dim)
 
     def _create(self, conn, model_id: str, dim: int, chunking: dict | None) -> None:
+        """The tables and the meta rows, in the caller's transaction; what the server refuses, said plainly."""
         import psycopg
 
         try:
@@ -187,6 +192,7 @@ class PostgresStore:
             self._set_meta(conn, key, value)
 
     def _check(self, meta: dict, model_id: str | None, dim: int | None) -> None:
+        """The index's format, model and dimension against this assistant's (as the folder checks them)."""
         if meta.get("format_version") != FORMAT_VERSION:
             raise IndexMismatchError(f"{self.name} has index format version {meta.get('format_version')}, this "
                                      f"assistant reads version {FORMAT_VERSION}. Run `assistant rebuild`.")
@@ -263,6 +269,7 @@ class PostgresStore:
     # -- documents ------------------------------------------------------------------------------------
     @staticmethod
     def _documents(db, where: str, args: tuple) -> list[DocumentInfo]:
+        """The documents a WHERE/ORDER BY clause selects, with their passage counts."""
         rows = db.execute(
             "SELECT d.id, d.source, d.title, d.date, d.kamerstuk, d.kenmerk, d.kind, d.pages, d.sha256, "
             "d.signatories, (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.id), d.official "
