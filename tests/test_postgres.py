@@ -313,6 +313,14 @@ def test_two_servers_share_one_database(pg_url, tmp_path):
             assert doc_id not in {d["id"] for d in httpx.get(url + "/api/documents").json()}
             hits = httpx.post(url + "/api/ask", json={"question": "zonneparken op daken"}, timeout=60).json()["hits"]
             assert all(h["document"]["id"] != doc_id for h in hits)
+        before = [httpx.post(url + "/api/ask", json={"question": "zorgplichtrichtlijn"}).json()["hits"][0]["text"]
+                  for url in urls]
+        r = subprocess.run([sys.executable, "-m", "assistant.cli", "rebuild"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)  # a schema swapped in under both servers
+        assert r.returncode == 0 and r.stdout.startswith("added:"), r.stderr
+        for url, text in zip(urls, before):
+            assert httpx.post(url + "/api/ask", json={"question": "zorgplichtrichtlijn"}).json()["hits"][0]["text"] == text
+            assert [d["source"] for d in httpx.get(url + "/api/documents").json()] == [SEED.name]
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGINT)
