@@ -8,12 +8,13 @@
     PassageRow, StoredFile   records a store returns
     open_index(settings, embedder, create)   the store of the settings, checked against the model
 
-A `postgresql://` index (Settings.index_url) is a PostgreSQL database with pgvector
-(assistant.store.postgres.PostgresStore; its schema and BM25 in store/pgsql.py), which
-several servers can share. The default backend is a folder (assistant.store.folder.FolderStore): SQLite holds the truth,
+The default backend is a folder (assistant.store.folder.FolderStore): SQLite holds the truth,
 FAISS is a derived cache of the vectors (assistant.store.vectors) and FTS5 answers the lexical
-reads (assistant.store.fts). Everything outside this package talks to `Store`, except `assistant
-rebuild`, which builds a fresh folder (or PostgreSQL schema) and swaps it in (core.Assistant.rebuild).
+reads (assistant.store.fts). A `postgresql://` index (Settings.index_url) is a PostgreSQL
+database with pgvector (assistant.store.postgres.PostgresStore; its schema and BM25 in
+store/pgsql.py), which several servers can share. Everything outside this package talks to
+`Store`, except `assistant rebuild`, which builds a fresh folder (or PostgreSQL schema) and
+swaps it in (core.Assistant.rebuild).
 """
 from __future__ import annotations
 
