@@ -30,7 +30,8 @@ def _settings(args):
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--index", type=Path, metavar="DIR", help="index folder (default: index/, or $ASSISTANT_INDEX)")
+    p.add_argument("--index", metavar="DIR|URL", help="index folder (default: index/, or $ASSISTANT_INDEX), or a "
+                                                    "postgresql://USER:PASSWORD@HOST:PORT/DB database")
     p.add_argument("--model", metavar="NAME", help="embedding model (default: built-in multilingual-e5-small, "
                                                    "or $ASSISTANT_MODEL)")
     p.add_argument("--corpus", type=Path, metavar="DIR", help="corpus folder a missing index is built from "

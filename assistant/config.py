@@ -9,6 +9,7 @@ number or a yes/no has to be read.
 from __future__ import annotations
 
 import os
+import re
 import typing
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
@@ -31,7 +32,12 @@ def _cache_root() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    index_dir: Path = field(default=Path("index"), metadata={"help": "where the index lives"})
+    index_dir: Path = field(default=Path("index"), metadata={"help": "where the index lives (with a postgresql:// "
+                                                                     "index: uploads, follows and a file cache)"})
+    index_url: str = field(default="", metadata={"help": "a postgresql://USER:PASSWORD@HOST:PORT/DB index (given as "
+                                                         "--index or ASSISTANT_INDEX): PostgreSQL with pgvector "
+                                                         "instead of the folder"})
+    index_schema: str = field(default="assistant", metadata={"help": "the PostgreSQL schema of a postgresql:// index"})
     corpus_dir: Path = field(default=Path("corpus"), metadata={"help": "documents built into a new index"})
     model: str = field(
         default=DEFAULT_MODEL,
@@ -92,8 +98,44 @@ class Settings:
         for key, val in overrides.items():
             if val is not None:
                 values[key] = val
+        _index_location(values)
         s = cls(**values)
-        return replace(s, index_dir=Path(s.index_dir), corpus_dir=Path(s.corpus_dir), cache_dir=Path(s.cache_dir))
+        s = replace(s, index_dir=Path(s.index_dir), corpus_dir=Path(s.corpus_dir), cache_dir=Path(s.cache_dir))
+        if s.index_url and "index_dir" not in values:  # a local folder of its own beside the database
+            s = replace(s, index_dir=postgres_work_dir(s.cache_dir, s.index_url, s.index_schema))
+        return s
+
+    @property
+    def index_name(self) -> str:
+        """The index as messages name it: the folder, or the database URL without its password."""
+        if self.index_url:
+            return redact(self.index_url)
+        return f"{self.index_dir}/"
+
+
+def is_postgres_url(value: object) -> bool:
+    """Whether an --index value names a PostgreSQL database rather than a folder."""
+    return isinstance(value, str) and value.startswith(("postgresql://", "postgres://"))
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@?]*):[^@/?]*@", r"\1:***@", url)
+
+
+def _index_location(values: dict) -> None:
+    """An --index or ASSISTANT_INDEX that is a postgresql:// URL moves to `index_url` (before
+    it would become a Path, which folds its '//')."""
+    if is_postgres_url(values.get("index_dir")):
+        values["index_url"] = values.pop("index_dir")
+
+
+def postgres_work_dir(cache_dir: Path, url: str, schema: str) -> Path:
+    """The local folder of a postgresql:// index (uploads in progress, followed dossiers, the
+    cache of stored files): one per database and schema, in the cache folder."""
+    import hashlib
+
+    return Path(cache_dir) / "postgres" / hashlib.sha256(f"{redact(url)}|{schema}".encode()).hexdigest()[:16]
 
 
 def _field_types(cls) -> dict:
@@ -119,7 +161,7 @@ def parse_setting(var: str, raw: str, hint, help_text: str = "", default=None):
     it does not fit, naming the variable, the value, what is allowed and the default."""
     plain = typing.get_origin(hint) is not Annotated and hint in (str, Path, str | None)
     if plain:
-        return Path(raw) if hint is Path else raw
+        return Path(raw) if hint is Path and not is_postgres_url(raw) else raw
     from pydantic import TypeAdapter, ValidationError
 
     try:

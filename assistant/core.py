@@ -33,6 +33,8 @@ class Assistant:
     # -- the index ------------------------------------------------------------------
     @property
     def index_exists(self) -> bool:
+        if self.settings.index_url and self._index is not None:  # open: it is there (no connection to ask)
+            return True
         return index_exists(self.settings)
 
     @property
@@ -52,10 +54,10 @@ class Assistant:
 
         if not corpus.is_dir() or not find_documents([corpus]):
             raise AssistantError(
-                f"no index at {self.settings.index_dir}/ and no documents in {corpus}/ to build one from. "
+                f"no index at {self.settings.index_name} and no documents in {corpus}/ to build one from. "
                 f"Put PDF, .txt or .md letters in {corpus}/ (or run `assistant ingest FILE...`)."
             )
-        log(f"Building the index in {self.settings.index_dir}/ from {corpus}/ ...")
+        log(f"Building the index in {self.settings.index_name} from {corpus}/ ...")
         results = self.ingest([corpus], on_result=lambda r: log("  " + r.line()))
         if not any(r.status in ("added", "replaced", "unchanged") for r in results):
             raise AssistantError(f"none of the documents in {corpus}/ could be indexed; see the reasons above")
@@ -90,10 +92,11 @@ class Assistant:
             if built and built != wanted and index.count():
                 from .types import IndexMismatchError
 
+                where = "URL" if self.settings.index_url else self.settings.index_dir
                 raise IndexMismatchError(
-                    f"{self.settings.index_dir}/ was chunked with {built}, the settings ask for {wanted}; "
+                    f"{self.settings.index_name} was chunked with {built}, the settings ask for {wanted}; "
                     f"passages of both kinds would be mixed. Use the index's settings, or run "
-                    f"`assistant rebuild --index {self.settings.index_dir}` to re-chunk every document."
+                    f"`assistant rebuild --index {where}` to re-chunk every document."
                 )
             return ingest_paths(paths, index, self.embedder, self.settings, on_result=on_result,
                                 progress=progress, sources=sources, replace=replace, replace_hint=replace_hint)
@@ -108,61 +111,123 @@ class Assistant:
         return self.index.documents()
 
     def rebuild(self, log: Callable[[str], None] = print) -> list[FileResult]:
-        """Re-embed every document into a fresh index folder, then swap it in.
+        """Re-embed every document into a fresh index, then swap it in: a folder beside the
+        old one, or a second schema of a postgresql:// index renamed into place.
 
         Sources: the stored copy of each indexed file (or its original path), the
         stored pages of documents that have no file (lines of an archive), and the
         corpus folder when the old index cannot be read. When a document of the old
         index fails, nothing is swapped: the old index stays as it was.
         """
-        target = Path(self.settings.index_dir)
+        target = _PostgresTarget(self.settings) if self.settings.index_url else _FolderTarget(self.settings)
         try:
-            files, sources, kept = _old_documents(target)
+            files, sources, kept = _old_documents(target.open_old())
         except AssistantError as exc:
             log(f"cannot read the old index ({exc}); rebuilding from {self.settings.corpus_dir}/")
             files, sources, kept = [], {}, []
         from_old = bool(files or kept)  # rebuilding the old index's own documents (not the corpus folder)
         if not from_old:
             files = [Path(self.settings.corpus_dir)]
-        tmp = target.with_name(target.name + ".rebuild")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        staged = tmp.with_name(tmp.name + "-files")  # copies of stored files: the old folder goes at the end
-        files, sources = _stage(files, sources, target, staged)
-        fresh = Assistant(dataclasses.replace(self.settings, index_dir=tmp), embedder=self.embedder)
+        files, sources = target.stage(files, sources)
+        fresh = Assistant(target.fresh_settings(), embedder=self.embedder)
         results = fresh.ingest(files + kept, on_result=lambda r: log(r.line()), sources=sources)
         fresh.index.close()
         failed = [r for r in results if r.status == "failed"]
         if failed and from_old:
-            # swapping in would lose these documents: keep the old index as it is
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.rmtree(staged, ignore_errors=True)
+            target.discard()  # swapping in would lose these documents: keep the old index as it is
             names = "; ".join(f"{r.source}: {r.reason}" for r in failed[:5]) + (" ..." if len(failed) > 5 else "")
             raise AssistantError(
-                f"{len(failed)} document(s) could not be rebuilt ({names}); {target}/ is unchanged. "
+                f"{len(failed)} document(s) could not be rebuilt ({names}); {self.settings.index_name} is unchanged. "
                 f"Remove them with `assistant remove ID` or ingest a good copy, then run rebuild again.")
         with self._write, self._swap:
             if self._index is not None:
                 self._index.close()
                 self._index = None
-            for kept_file in ("followed.json",):  # state beside the index that documents do not give
-                if (target / kept_file).exists():
-                    shutil.copy2(target / kept_file, tmp / kept_file)
-            replace_folder(tmp, target)
+            target.swap()
             self._searcher = None
-        shutil.rmtree(staged, ignore_errors=True)
+        target.done()
         return results
 
 
-def _old_documents(target: Path) -> tuple[list[Path], dict[Path, str], list[LoadedDocument]]:
-    """What an index folder's documents are rebuilt from: files (the original when it is still
+class _FolderTarget:
+    """Rebuilding a folder index: into `index.rebuild/` beside it, swapped in by renaming."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.target = Path(settings.index_dir)
+        self.tmp = self.target.with_name(self.target.name + ".rebuild")
+        self.staged = self.tmp.with_name(self.tmp.name + "-files")  # copies of stored files: the old folder goes
+
+    def open_old(self) -> Store:
+        return FolderStore(self.target)
+
+    def stage(self, files: list[Path], sources: dict[Path, str]) -> tuple[list[Path], dict]:
+        return _stage(files, sources, self.target, self.staged)
+
+    def fresh_settings(self) -> Settings:
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        return dataclasses.replace(self.settings, index_dir=self.tmp)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        shutil.rmtree(self.staged, ignore_errors=True)
+
+    def swap(self) -> None:
+        for kept_file in ("followed.json",):  # state beside the index that documents do not give
+            if (self.target / kept_file).exists():
+                shutil.copy2(self.target / kept_file, self.tmp / kept_file)
+        replace_folder(self.tmp, self.target)
+
+    def done(self) -> None:
+        shutil.rmtree(self.staged, ignore_errors=True)
+
+
+class _PostgresTarget:
+    """Rebuilding a postgresql:// index: into the schema `<schema>_rebuild` of the same database,
+    swapped in by renaming in one transaction (the local folder, with followed.json, stays)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.fresh = f"{settings.index_schema}_rebuild"
+
+    def open_old(self) -> Store:
+        from .store.postgres import PostgresStore
+
+        s = self.settings  # no model check: a rebuild is how an index changes its model
+        return PostgresStore(s.index_url, cache_dir=Path(s.index_dir) / "files", schema=s.index_schema)
+
+    def stage(self, files: list[Path], sources: dict[Path, str]) -> tuple[list[Path], dict]:
+        return files, sources  # stored files are read from the local cache, which the swap leaves alone
+
+    def fresh_settings(self) -> Settings:
+        from .store.postgres import drop_schema
+
+        drop_schema(self.settings.index_url, self.fresh)  # a rebuild that was interrupted before
+        return dataclasses.replace(self.settings, index_schema=self.fresh)
+
+    def discard(self) -> None:
+        from .store.postgres import drop_schema
+
+        drop_schema(self.settings.index_url, self.fresh)
+
+    def swap(self) -> None:
+        from .store.postgres import swap_schema
+
+        swap_schema(self.settings.index_url, self.fresh, self.settings.index_schema)
+
+    def done(self) -> None:
+        pass
+
+
+def _old_documents(old: Store) -> tuple[list[Path], dict[Path, str], list[LoadedDocument]]:
+    """What an index's documents are rebuilt from: files (the original when it is still
     there, else the stored copy) with the sources they were indexed under, and documents rebuilt
     from their stored pages (lines of an archive, which have no file; official publications,
     whose pages were built from the XML and the PDF together, keeping their stored PDF)."""
     files: list[Path] = []
     sources: dict[Path, str] = {}
     kept: list[LoadedDocument] = []
-    old = FolderStore(target)
     try:
         for doc_id, source, original in old.sources():
             stored = old.stored_file(doc_id)

@@ -356,7 +356,7 @@ def run_eval(settings: Settings, path: Path, k: int = 5, as_json: bool = False, 
         else:
             n_un = sum(q.unanswerable for q in questions)
             print(format_verbatim(vres, f"{path.name}: {len(questions)} questions ({len(questions) - n_un} answerable,"
-                                        f" {n_un} unanswerable), k={k}, index {settings.index_dir}/"))
+                                        f" {n_un} unanswerable), k={k}, index {settings.index_name}"))
         return 0
     results = [evaluate_questions(s, questions, k) for s in _searchers(assistant, modes)]
     if as_json:
@@ -367,7 +367,7 @@ def run_eval(settings: Settings, path: Path, k: int = 5, as_json: bool = False, 
     langs = ", ".join(f"{lang} {n}" for lang, n in sorted(
         {q.lang: sum(1 for x in questions if x.lang == q.lang and not x.unanswerable) for q in questions}.items()))
     print(format_results(results, f"{path.name}: {len(questions)} questions ({len(questions) - n_un} answerable: "
-                                  f"{langs}; {n_un} unanswerable), k={k}, index {settings.index_dir}/"))
+                                  f"{langs}; {n_un} unanswerable), k={k}, index {settings.index_name}"))
     return 0
 
 
@@ -391,7 +391,7 @@ def eval_pairs_csv(settings: Settings, path: Path, modes: list[str], embedder=No
         raise AssistantError(f"{path}: expected a CSV with columns question, answer (and distractor)")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     idx_dir = Path(settings.cache_dir) / "eval" / f"{path.stem}-{digest}-{_slug(settings.model)}"
-    pairs_settings = dataclasses.replace(settings, index_dir=idx_dir)
+    pairs_settings = dataclasses.replace(settings, index_dir=idx_dir, index_url="")  # a scratch folder, always
     assistant = Assistant(pairs_settings, embedder=embedder)
     texts: list[tuple[str, str]] = []  # (key, text)
     for i, r in enumerate(rows):

@@ -52,7 +52,7 @@ def serve(settings: "Settings", host: str = "127.0.0.1", port: int = 7860, auth:
     assistant = Assistant(settings)
     assistant.ensure_index(log=lambda s: print(s, flush=True))
     docs = assistant.documents()
-    print(f"Index {settings.index_dir}/: {corpus_summary(docs)}", flush=True)
+    print(f"Index {settings.index_name}: {corpus_summary(docs)}", flush=True)
     engine = assistant.embedder.prepare_question_engine(log=lambda s: print(s, flush=True))
     print(f"Questions are embedded with {engine}.", flush=True)
     try:
