@@ -167,8 +167,9 @@ def disk_bytes(name: str, url: str, folder: Path) -> dict:
             "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
             (SCHEMA,)).fetchall()
+        hnsw = conn.execute("SELECT pg_relation_size(to_regclass(%s))", (f"{SCHEMA}.passages_hnsw",)).fetchone()[0]
     sizes = {table: int(size) for table, size in rows}
-    return {"total": sum(sizes.values()), **sizes}
+    return {"total": sum(sizes.values()), **sizes, "of which passages_hnsw": int(hnsw or 0)}
 
 
 def start_embedded(work: Path) -> tuple[object, str]:
