@@ -275,7 +275,8 @@ def ingest_on_ray(paths: Iterable, index: Any, embedder: Any, settings: Settings
                   *, address: str = "auto", workers: int | None = None) -> list[FileResult]:
     """`ingest_paths` with the loading, chunking and embedding done by Ray workers: the same
     results, lines, progress bar and index. `embedder` is the driver's, used only for the
-    model id; at most two jobs per worker are in flight, so memory stays bounded."""
+    model id. The workers are started at the first file that needs them (a resumed ingest with
+    nothing new starts none); at most two jobs per worker are in flight, so memory stays bounded."""
     from .ingest import _advance, _expand, _progress_bar, _size, _source
 
     results: list[FileResult] = []
@@ -292,7 +293,7 @@ def ingest_on_ray(paths: Iterable, index: Any, embedder: Any, settings: Settings
     changed = embedded = False
     try:
         with ray_session(address) as ray:
-            pool, n, engine = start_workers(ray, settings, workers, embedder.model_id) if files else (None, 0, "")
+            pool, n, engine = None, workers or 1, ""  # started at the first file that needs them
             with index.write_lock():
                 queue: deque = deque()
                 upcoming = iter(files)
@@ -303,6 +304,8 @@ def ingest_on_ray(paths: Iterable, index: Any, embedder: Any, settings: Settings
                         except IngestError as exc:
                             planned = FileResult(exc.source, "failed", exc.reason)
                         if isinstance(planned, Job):
+                            if pool is None:
+                                pool, n, engine = start_workers(ray, settings, workers, embedder.model_id)
                             pool.submit(lambda actor, job: actor.process.remote(job), planned)
                         queue.append((item, planned))
                     if not queue:
@@ -310,7 +313,7 @@ def ingest_on_ray(paths: Iterable, index: Any, embedder: Any, settings: Settings
                     item, planned = queue.popleft()
                     result = _collect(ray, pool, planned, index) if isinstance(planned, Job) else planned
                     changed |= result.status in ("added", "replaced")
-                    embedded |= isinstance(planned, Job)
+                    embedded |= isinstance(planned, Job) and result.status != "failed"
                     if bar is not None:
                         _advance(bar, result, _size(item), _source(item, sources))
                     report(result)
