@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read scanned PDFs with tesseract (Dutch) when it is installed (or $ASSISTANT_OCR=1)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar with the time left on stderr (default: when stderr is a terminal)")
+    p.add_argument("--ray", metavar="auto|ADDRESS",
+                   help="parse and embed on a Ray cluster (auto: a running local one, else a new one; "
+                        "needs `pip install .[ray]`)")
+    p.add_argument("--ray-workers", type=int, metavar="N", help="Ray workers, each with the model loaded "
+                                                                "(default: one per CPU of the cluster)")
     _common(p)
 
     p = sub.add_parser("ask", help="answer a question with cited passages ('-' reads questions from stdin)")
@@ -118,12 +123,19 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_ingest(args) -> int:
     from .core import Assistant
 
+    ingester = None
+    if args.ray:  # assistant/distributed.py: checks for Ray before the index is opened
+        from .distributed import ray_ingester
+
+        ingester = ray_ingester(args.ray, args.ray_workers)
+    elif args.ray_workers is not None:
+        raise AssistantError("--ray-workers needs --ray auto|ADDRESS")
     assistant = Assistant(_settings(args))
 
     def show(r):
         print(json.dumps(r.to_json(), ensure_ascii=False) if args.json else r.line(), flush=True)
 
-    results = assistant.ingest(args.paths, on_result=show, progress=args.progress)
+    results = assistant.ingest(args.paths, on_result=show, progress=args.progress, ingester=ingester)
     if assistant.embedder.device:  # the model ran: say where (a GPU is used when torch sees one)
         print(f"passages embedded on {assistant.embedder.device}", file=sys.stderr)
     return 1 if any(r.status == "failed" for r in results) or not results else 0

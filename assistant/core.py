@@ -81,7 +81,9 @@ class Assistant:
 
     def ingest(self, paths: list[Path], on_result: Callable[[FileResult], None] | None = None,
                progress: bool | None = None, sources: dict[Path, str] | None = None, replace: bool = True,
-               replace_hint: str = "") -> list[FileResult]:
+               replace_hint: str = "", ingester: Callable[..., list[FileResult]] | None = None) -> list[FileResult]:
+        """Ingest into the index (created when missing) with `ingester` (default: ingest_paths;
+        `--ray` passes assistant.distributed's, which takes the same arguments)."""
         with self._write:
             with self._swap:
                 if self._index is None:
@@ -98,8 +100,9 @@ class Assistant:
                     f"passages of both kinds would be mixed. Use the index's settings, or run "
                     f"`assistant rebuild --index {where}` to re-chunk every document."
                 )
-            return ingest_paths(paths, index, self.embedder, self.settings, on_result=on_result,
-                                progress=progress, sources=sources, replace=replace, replace_hint=replace_hint)
+            return (ingester or ingest_paths)(paths, index, self.embedder, self.settings, on_result=on_result,
+                                              progress=progress, sources=sources, replace=replace,
+                                              replace_hint=replace_hint)
 
     def remove(self, doc_id: str) -> bool:
         with self._write:
