@@ -230,6 +230,59 @@ def test_every_command_on_a_postgresql_index(pg_url, tmp_path, capsys, monkeypat
     assert "grondwater" in json.loads(out)["hits"][0]["text"]
 
 
+def test_official_add_follow_and_sync_on_a_postgresql_index(pg_url, tmp_path, capsys, monkeypatch):
+    """`add`, `follow` and `sync` through the local stand-in of the official services, into the database."""
+    from tests.conftest import SHARED
+
+    official = SHARED / "corpus-official"
+    if not official.is_dir():
+        pytest.skip(f"{official} is absent (the recorded responses of the official services)")
+    from tests.standin import StandIn
+
+    monkeypatch.setenv("ASSISTANT_MODEL", "hashing")
+    monkeypatch.setenv("ASSISTANT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("ASSISTANT_HTTP_RETRIES", "0")
+    with StandIn(official) as stand:
+        monkeypatch.setenv("ASSISTANT_KOOP_URL", stand.url)
+        monkeypatch.setenv("ASSISTANT_TK_URL", stand.url)
+        rc, out, err = _cli(capsys, "add", "kst-32545-143", "--index", pg_url)
+        assert rc == 0 and out.splitlines() == ["added: kst-32545-143 (1 pages, 2 passages)"], err
+        rc, out, err = _cli(capsys, "follow", "32545", "--index", pg_url)
+        assert out.splitlines()[0] == "unchanged: kst-32545-143 (1 pages, 2 passages)", err
+        rc, out, err = _cli(capsys, "sync", "--index", pg_url)
+        assert "sync: 0 added, 1 unchanged" in err
+    assert _documents(pg_url) == {"kst-32545-143": 2}
+    rc, out, _ = _cli(capsys, "ask", "--json", "grensspaarsaldo negatieve spaarrente", "--index", pg_url)
+    hit = json.loads(out)["hits"][0]
+    assert hit["citation"].startswith("Motie van de leden Inge van Dijk en Grinwis") and "Kamerstuk 32 545, nr. 143" in \
+        hit["citation"]
+
+
+def test_ray_ingest_writes_into_a_postgresql_index(pg_url, tmp_path, capsys, monkeypatch):
+    """`ingest --ray` embeds on a local Ray cluster and the driver writes into the database: the same
+    documents and passages as a plain ingest into another database, and a second run skips them all."""
+    ray = pytest.importorskip("ray", reason="needs Ray (pip install '.[ray]'; ./run test installs it)")
+    monkeypatch.setenv("ASSISTANT_MODEL", "hashing")
+    monkeypatch.setenv("ASSISTANT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    _letters(tmp_path / "in", 4)
+    plain_url = _sibling(pg_url, "plain")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        rc, out, err = _cli(capsys, "ingest", "--ray", "auto", str(tmp_path / "in"), "--index", pg_url)
+        assert rc == 0 and out.count("added:") == 4 and "Ray worker" in err, err
+        rc, again, err = _cli(capsys, "ingest", "--ray", "auto", str(tmp_path / "in"), "--index", pg_url)
+        assert rc == 0 and again.count("unchanged:") == 4, again
+    finally:
+        if started:
+            ray.shutdown()
+    rc, plain, err = _cli(capsys, "ingest", str(tmp_path / "in"), "--index", plain_url)
+    assert plain == out, err
+    assert _documents(pg_url) == _documents(plain_url)
+
+
 def test_eval_runs_on_a_postgresql_index(pg_url, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("ASSISTANT_MODEL", "hashing")
     monkeypatch.setenv("ASSISTANT_CACHE", str(tmp_path / "cache"))
