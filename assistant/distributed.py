@@ -277,30 +277,20 @@ def ingest_on_ray(paths: Iterable, index: Any, embedder: Any, settings: Settings
     results, lines, progress bar and index. `embedder` is the driver's, used only for the
     model id. The workers are started at the first file that needs them (a resumed ingest with
     nothing new starts none); at most two jobs per worker are in flight, so memory stays bounded."""
-    from .ingest import _advance, _expand, _progress_bar, _size, _source
+    from .ingest import IngestRun
 
-    results: list[FileResult] = []
-
-    def report(r: FileResult) -> None:
-        results.append(r)
-        if on_result:
-            on_result(r)
-
-    files = _expand(paths, report)
-    sources = sources or {}
-    show = progress if progress is not None else sys.stderr.isatty()
-    bar = _progress_bar([_size(f) for f in files]) if show and len(files) > 1 else None
-    changed = embedded = False
+    run = IngestRun(paths, on_result, progress, sources)
+    embedded = False
     try:
         with ray_session(address) as ray:
             pool, n, engine = None, workers or 1, ""  # started at the first file that needs them
             with index.write_lock():
                 queue: deque = deque()
-                upcoming = iter(files)
+                upcoming = iter(run.files)
                 while True:
                     while sum(isinstance(q[1], Job) for q in queue) < 2 * n and (item := next(upcoming, None)) is not None:
                         try:
-                            planned: FileResult | Job = plan(item, index, sources, replace, replace_hint)
+                            planned: FileResult | Job = plan(item, index, run.sources, replace, replace_hint)
                         except IngestError as exc:
                             planned = FileResult(exc.source, "failed", exc.reason)
                         if isinstance(planned, Job):
@@ -312,16 +302,12 @@ def ingest_on_ray(paths: Iterable, index: Any, embedder: Any, settings: Settings
                         break
                     item, planned = queue.popleft()
                     result = _collect(ray, pool, planned, index) if isinstance(planned, Job) else planned
-                    changed |= result.status in ("added", "replaced")
                     embedded |= isinstance(planned, Job) and result.status != "failed"
-                    if bar is not None:
-                        _advance(bar, result, _size(item), _source(item, sources))
-                    report(result)
-                if changed:
+                    run.record(item, result)
+                if run.changed:
                     index.sync_vectors()
     finally:
-        if bar is not None:
-            bar.close()
+        run.close()
     if embedded:
         print(f"passages embedded by {n} Ray worker{'s' if n != 1 else ''} on {engine}", file=sys.stderr)
-    return results
+    return run.results

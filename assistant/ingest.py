@@ -101,42 +101,57 @@ def ingest_paths(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    results: list[FileResult] = []
-
-    def report(r: FileResult) -> None:
-        results.append(r)
-        if on_result:
-            on_result(r)
-
-    files = _expand(paths, report)
-    sources = sources or {}
-    show = progress if progress is not None else sys.stderr.isatty()
-    sizes = [_size(f) for f in files]
-    bar = _progress_bar(sizes) if show and len(files) > 1 else None
-    changed = False
+    run = IngestRun(paths, on_result, progress, sources)
+    files = run.files
     try:
         with index.write_lock():
             # the next file is read and chunked (PDF parsing runs in a helper process) while
             # this one is embedded, so the model is kept busy
             with ThreadPoolExecutor(max_workers=1) as pool:
                 def start(item):
-                    return pool.submit(_prepare_item, item, index, settings, sources, replace, replace_hint)
+                    return pool.submit(_prepare_item, item, index, settings, run.sources, replace, replace_hint)
 
                 upcoming = start(files[0]) if files else None
                 for i, item in enumerate(files):
                     current, upcoming = upcoming, start(files[i + 1]) if i + 1 < len(files) else None
-                    source = _source(item, sources)
-                    result = _finish_safely(current, source, index, embedder, show)
-                    changed |= result.status in ("added", "replaced")
-                    if bar is not None:
-                        _advance(bar, result, sizes[i], source)
-                    report(result)
-            if changed:
+                    run.record(item, _finish_safely(current, _source(item, run.sources), index, embedder, run.show))
+            if run.changed:
                 index.sync_vectors()
     finally:
-        if bar is not None:
-            bar.close()
-    return results
+        run.close()
+    return run.results
+
+
+class IngestRun:
+    """What every ingest of a list of paths shares (plain here, on Ray in assistant.distributed):
+    the files to do in order (folders and archives expanded, what cannot be read reported as
+    failed), the results reported as they come, and the progress bar in bytes of text."""
+
+    def __init__(self, paths: Iterable, on_result: Callable[[FileResult], None] | None, progress: bool | None,
+                 sources: dict[Path, str] | None) -> None:
+        self.results: list[FileResult] = []
+        self.on_result = on_result
+        self.sources = sources or {}
+        self.changed = False  # whether a document was added or replaced (the vectors need a sync)
+        self.files = _expand(paths, self.report)
+        self.show = progress if progress is not None else sys.stderr.isatty()
+        self.bar = _progress_bar([_size(f) for f in self.files]) if self.show and len(self.files) > 1 else None
+
+    def report(self, result: FileResult) -> None:
+        self.results.append(result)
+        if self.on_result:
+            self.on_result(result)
+
+    def record(self, item, result: FileResult) -> None:
+        """The result of one of `files`: counted, shown on the bar and reported."""
+        self.changed |= result.status in ("added", "replaced")
+        if self.bar is not None:
+            _advance(self.bar, result, _size(item), _source(item, self.sources))
+        self.report(result)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _expand(paths: Iterable, report: Callable[[FileResult], None]) -> list:
