@@ -68,6 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="one JSON object instead of tables")
     p.add_argument("--sets", default="unseen,seed,multi,kamervragen",
                    help="comma-separated: unseen, seed, multi, kamervragen (default: all)")
+    p.add_argument("--verbatim", action="append", default=[], metavar="NAME=DIR",
+                   help="also a verbatim-answer set laid out as unseen-dev (DIR/pdfs, DIR/qa.jsonl), "
+                        "indexed on its own in --dir/NAME")
+    p.add_argument("--glossary", default=None, metavar="FILE|none",
+                   help="measure with this glossary file instead of the packaged one (none: no glossary)")
+    p.add_argument("--split", default=None,
+                   help="only the questions of this split of the verbatim sets (e.g. tune), so that a "
+                        "held-back half is not printed while tuning")
     args = p.parse_args(argv)
 
     os.environ.setdefault("ASSISTANT_CACHE", str(ROOT / ".cache"))
@@ -106,15 +114,22 @@ def main(argv: list[str] | None = None) -> int:
         _build(settings["multi"], embedder,
                [ROOT / "corpus"] + [real / d for d in ("letters", "kamervragen", "wob-besluiten") if (real / d).is_dir()],
                log)
-    if "unseen" in sets and (unseen / "pdfs").is_dir():
-        _build(settings["unseen"], embedder, [unseen / "pdfs"], log)
 
     report: dict = {}
+    glossary_override = None
+    if args.glossary:
+        from assistant.glossary import Glossary
+
+        glossary_override = (Glossary.from_text("", "none") if args.glossary == "none"
+                             else Glossary.from_text(Path(args.glossary).read_text(encoding="utf-8"), args.glossary))
+
+    def glossary_of(searcher):
+        return glossary_override if glossary_override is not None else searcher.glossary
 
     def run(name: str, index_name: str, questions) -> None:
         a = Assistant(settings[index_name], embedder=embedder)
         b = a.searcher()
-        results = [evaluate_questions(Searcher(b.index, embedder, glossary=b.glossary, mode=m), questions, 5)
+        results = [evaluate_questions(Searcher(b.index, embedder, glossary=glossary_of(b), mode=m), questions, 5)
                    for m in modes]
         report[name] = {r.mode: {"groups": r.groups, "no_answer": r.noanswer, "ms_per_query": r.ms_per_query}
                         for r in results}
@@ -123,16 +138,28 @@ def main(argv: list[str] | None = None) -> int:
             print(format_results(results, f"\n== {name} on {index_name}/ ({len(questions)} questions, "
                                           f"{n_un} unanswerable)"))
 
-    if "unseen" in sets and (unseen / "qa.jsonl").is_file():
-        a = Assistant(settings["unseen"], embedder=embedder)
+    verbatim = [("unseen-dev", unseen)] if "unseen" in sets else []
+    for item in args.verbatim:
+        name, _, folder = item.partition("=")
+        verbatim.append((name, Path(folder)))
+    for name, folder in verbatim:
+        if not (folder / "qa.jsonl").is_file() or not (folder / "pdfs").is_dir():
+            log(f"{folder}: no qa.jsonl and pdfs/ there; {name} left out")
+            continue
+        index_name = "unseen" if name == "unseen-dev" else name
+        settings.setdefault(index_name, Settings.from_env(index_dir=args.dir / index_name, corpus_dir=ROOT / "corpus"))
+        _build(settings[index_name], embedder, [folder / "pdfs"], log)
+        a = Assistant(settings[index_name], embedder=embedder)
         b = a.searcher()
-        questions = read_jsonl(unseen / "qa.jsonl")
-        vres = [evaluate_verbatim(Searcher(b.index, embedder, glossary=b.glossary, mode=m), questions, 5)
+        questions = read_jsonl(folder / "qa.jsonl")
+        if args.split:
+            questions = [q for q in questions if q.split == args.split]
+        vres = [evaluate_verbatim(Searcher(b.index, embedder, glossary=glossary_of(b), mode=m), questions, 5)
                 for m in modes]
-        report["unseen-dev/qa.jsonl"] = {r.mode: {"groups": r.groups, "no_answer": r.noanswer,
-                                                  "ms_per_query": r.ms_per_query} for r in vres}
+        report[f"{name}/qa.jsonl"] = {r.mode: {"groups": r.groups, "no_answer": r.noanswer,
+                                               "ms_per_query": r.ms_per_query} for r in vres}
         if not args.json:
-            print(format_verbatim(vres, f"== unseen-dev/qa.jsonl on unseen/ ({len(questions)} questions)"))
+            print(format_verbatim(vres, f"== {name}/qa.jsonl on {index_name}/ ({len(questions)} questions)"))
     if "seed" in sets:
         run("dev_seed_qa.jsonl", "seed", read_jsonl(evald / "dev_seed_qa.jsonl"))
     if "multi" in sets:
