@@ -60,8 +60,10 @@ class PageQuality:
 
     @property
     def glued(self) -> bool:
-        return self.chars >= _MIN_CHARS and (self.word_length >= GLUED_WORD_LENGTH or
-                                             self.long_share >= GLUED_LONG_SHARE)
+        # the mean length only on 20 words or more: a cover page of a few long words
+        # ("Handreiking inventarisatie, identificatie en classificatie AI-systemen") is not glued
+        return self.chars >= _MIN_CHARS and ((self.words >= 20 and self.word_length >= GLUED_WORD_LENGTH)
+                                             or self.long_share >= GLUED_LONG_SHARE)
 
     @property
     def spaced(self) -> bool:

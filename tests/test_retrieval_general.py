@@ -127,6 +127,11 @@ def test_page_quality_flags_glued_and_spaced_text_only():
     spaced = page_quality(" ".join(" ".join(PROSE)))
     assert spaced.spaced and "letters spaced apart" in spaced.problem
     assert page_quality("Nr Bestandsnaam Datum\n1 Reactie_op_geformuleerde_vragen_in_beroepsprocedures 2021").problem is None
+    # a cover page of a few long words (a real BZK guide's) is not glued; a short glued page still is
+    cover = "Handreiking inventarisatie, \nidentificatie en classificatie \nAI-systemen\nImplementatie\nAI-verordening"
+    assert page_quality(cover).problem is None
+    assert page_quality("Retouradres Postbus 20350 2500EJ DenHaag aadinzakekinderopvangtoeslagenuitvoering"
+                        "dienstbelastingen2513AADenHaag").glued
 
 
 def test_glued_text_layer_is_read_again_with_a_second_extractor(tmp_path, settings_factory):
