@@ -258,16 +258,21 @@ def dense_query(query: str, glossary: "Glossary | None") -> str:
 _NAME = re.compile(r"[^\W_][\w'’.-]*[\w]|[^\W_]", re.UNICODE)
 
 
+_MONTHS = frozenset("januari februari maart april mei juni juli augustus september oktober november december "
+                    "january february march june july august october".split())
+
+
 def question_names(question: str) -> list[frozenset[str]]:
     """The stems of each name or number in a question: a capitalised word that does not open it,
-    an acronym, or a number of three digits or more ("Gelderland", "NWO", "2019")."""
+    an acronym, or a number of three digits or more ("Gelderland", "NWO", "2019"). A month is a
+    date, not a name ("12 March 2024": the Dutch text says "maart")."""
     out: list[frozenset[str]] = []
     for i, m in enumerate(_NAME.finditer(question)):
         token = re.sub(r"['’]s$", "", m.group(0))  # NWO's
         acronym = sum(c.isupper() for c in token) >= 2
         name = token[:1].isupper() and (i > 0 or acronym)
         number = token.isdigit() and len(token) >= 3
-        if not (name or number) or token.lower() in EN_HINTS or token.lower() in NL_HINTS:
+        if not (name or number) or token.lower() in EN_HINTS or token.lower() in NL_HINTS or token.lower() in _MONTHS:
             continue
         stems = frozenset(lexical.analyze(token))
         if stems and stems not in out:

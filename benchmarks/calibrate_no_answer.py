@@ -1,12 +1,14 @@
 """Calibrate the no-answer decision leave-one-corpus-out, and print the figures per corpus.
 
-    python benchmarks/calibrate_no_answer.py [--dir /tmp/pla-eval] [--shared ../shared] [--refuse 0.03]
+    python benchmarks/calibrate_no_answer.py [--dir /tmp/pla-eval] [--shared ../shared] [--refuse 0.04] [--pooled]
 
 Uses the indexes that benchmarks/eval_retrieval.py builds in --dir (seed/, multi/, unseen/) and
 these corpora of answerable and unanswerable questions:
   seed     benchmarks/data seed calibration questions, seed_unanswerable.txt, offtopic_questions.txt
   multi    benchmarks/data multi-document calibration questions (and the seed ones), multidoc_unanswerable.txt
   unseen   shared/eval/unseen-dev/qa.jsonl, split 'tune' only (the 'confirm' half is never used here)
+  heldout2-a, heldout2-b   the halves of benchmarks/data/heldout2 (12 further documents); only 'a' is
+           fitted on, 'b' is checked
   kv       the Kamervragen questions (shared/eval/kamervragen_dev.csv, every 10th), all answerable, on the
            throw-away index of answers and distractors that `assistant eval` builds
 
@@ -40,8 +42,10 @@ def _lines(path: Path) -> list[str]:
     return [x.strip() for x in path.read_text(encoding="utf-8").splitlines() if x.strip() and not x.startswith("#")]
 
 
-def corpora(shared: Path) -> dict[str, tuple[str, list[tuple[str, bool]]]]:
-    """name -> (index name, [(question, answerable)])."""
+def corpora(shared: Path, verbatim: list[str] = ()) -> dict[str, tuple[str, list[tuple[str, bool]]]]:
+    """name -> (index name, [(question, answerable)]). `verbatim`: NAME=DIR:SPLIT items, the
+    questions of one split of a set laid out as unseen-dev, on the index eval_retrieval.py
+    --verbatim INDEX=DIR built in --dir/INDEX (INDEX: NAME up to its first '-')."""
     def qa(path: Path) -> list[str]:
         return [json.loads(x)["q"] for x in _lines(path)]
 
@@ -56,6 +60,12 @@ def corpora(shared: Path) -> dict[str, tuple[str, list[tuple[str, bool]]]]:
     if unseen.exists():
         rows = [json.loads(x) for x in _lines(unseen)]
         out["unseen"] = ("unseen", [(r["q"], not r.get("unanswerable", False)) for r in rows if r.get("split") == "tune"])
+    for item in verbatim:
+        name, _, rest = item.partition("=")
+        folder, _, split = rest.rpartition(":")
+        rows = [json.loads(x) for x in _lines(Path(folder) / "qa.jsonl")]
+        out[name] = (name.split("-")[0], [(r["q"], not r.get("unanswerable", False)) for r in rows
+                                         if r.get("split") in split.split(",")])
     kv = shared / "eval" / "kamervragen_dev.csv"
     if kv.exists():
         import csv
@@ -66,6 +76,7 @@ def corpora(shared: Path) -> dict[str, tuple[str, list[tuple[str, bool]]]]:
     return out
 
 
+POOLED = False  # --pooled: the refused share over all fitting corpora together, not the worst one's
 GRID_MIN = np.round(np.arange(0.74, 0.92, 0.005), 3)
 GRID_NAME = np.round(np.arange(0.78, 0.97, 0.005), 3)
 
@@ -86,14 +97,18 @@ def choose(data: dict, names: list[str], lang: str, max_refused: float) -> tuple
     best = None
     for t_min in GRID_MIN:
         for t_name in GRID_NAME[GRID_NAME >= t_min]:
-            flagged, worst = 0, 0.0
+            flagged, worst, pooled, answerable = 0, 0.0, 0, 0
             for n in names:
                 x, y, _ = data[n]
                 m = x[:, 3] == (1.0 if lang == "en" else 0.0)
                 r = refused(x[m], t_min, t_name)
                 if (y[m] == 1).any():
                     worst = max(worst, float(r[y[m] == 1].mean()))
+                pooled += int(r[y[m] == 1].sum())
+                answerable += int((y[m] == 1).sum())
                 flagged += int(r[y[m] == 0].sum())
+            if POOLED:
+                worst = pooled / max(answerable, 1)
             if worst <= max_refused:
                 key = (flagged, -t_min, -t_name)
                 if best is None or key > best[0]:
@@ -113,12 +128,21 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dir", type=Path, default=Path("/tmp/pla-eval"))
     p.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    p.add_argument("--refuse", type=float, default=0.02,
-                   help="most answerable questions refused on any fitting corpus (default 0.02)")
-    p.add_argument("--fit", default="seed,multi,unseen", help="corpora the thresholds are chosen on")
+    p.add_argument("--refuse", type=float, default=0.04,
+                   help="most answerable questions refused on any fitting corpus (default 0.04)")
+    p.add_argument("--fit", default="seed,multi,unseen,heldout2-a", help="corpora the thresholds are chosen on")
+    p.add_argument("--verbatim", action="append", metavar="NAME=DIR:SPLIT",
+                   default=[f"heldout2-a={DATA / 'heldout2'}:a", f"heldout2-b={DATA / 'heldout2'}:b"],
+                   help="also the questions of SPLIT (or SPLIT,SPLIT) of a verbatim set in DIR, on the index "
+                        "--dir/INDEX that eval_retrieval.py --verbatim INDEX=DIR built (INDEX: NAME before any '-')")
+    p.add_argument("--pooled", action="store_true",
+                   help="--refuse bounds the answerable refused over all fitting corpora together (a corpus "
+                        "of 18 questions cannot show 1 in 25)")
     p.add_argument("--dump", type=Path, help="write the features per question to this JSON file")
     p.add_argument("--load", type=Path, help="read the features from such a file instead of searching")
     args = p.parse_args(argv)
+    global POOLED
+    POOLED = args.pooled
     os.environ.setdefault("ASSISTANT_CACHE", str(ROOT / ".cache"))
     data: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
     if args.load:
@@ -162,7 +186,7 @@ def collect(args) -> dict:
 
     base = Settings.from_env(corpus_dir=ROOT / "corpus")
     embedder = Embedder(base)
-    sets = corpora(args.shared)
+    sets = corpora(args.shared, args.verbatim)
     kv_dir = None
     if "kv" in sets:  # the throw-away index `assistant eval` builds (and caches) for the CSV
         eval_pairs_csv(base, args.shared / "eval" / "kamervragen_dev.csv", [], embedder=embedder)

@@ -66,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-kamervragen", action="store_true", help="leave out the (slow) Kamervragen CSV")
     p.add_argument("--calibration", action="store_true", help="also the no-answer calibration questions")
     p.add_argument("--json", action="store_true", help="one JSON object instead of tables")
-    p.add_argument("--sets", default="unseen,seed,multi,kamervragen",
-                   help="comma-separated: unseen, seed, multi, kamervragen (default: all)")
+    p.add_argument("--sets", default="unseen,heldout2,seed,multi,kamervragen",
+                   help="comma-separated: unseen, heldout2 (benchmarks/data/heldout2), seed, multi, kamervragen "
+                        "(default: all)")
     p.add_argument("--verbatim", action="append", default=[], metavar="NAME=DIR",
                    help="also a verbatim-answer set laid out as unseen-dev (DIR/pdfs, DIR/qa.jsonl), "
                         "indexed on its own in --dir/NAME")
@@ -139,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                                           f"{n_un} unanswerable)"))
 
     verbatim = [("unseen-dev", unseen)] if "unseen" in sets else []
+    if "heldout2" in sets:
+        verbatim.append(("heldout2", DATA / "heldout2"))
     for item in args.verbatim:
         name, _, folder = item.partition("=")
         verbatim.append((name, Path(folder)))
