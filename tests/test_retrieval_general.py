@@ -274,3 +274,23 @@ def test_no_answer_decision_on_a_document_outside_its_calibration(fresh, tmp_pat
         assert ans.hits and all(h.weak for h in ans.hits)
         assert (ev.missing_names > 0) == named, ev
         assert ev.threshold == (NAME_MISSING if named else MIN)[ev.language] and ev.score < ev.threshold
+
+
+def test_a_translated_name_does_not_count_as_missing_when_the_question_names_what_the_index_holds(
+        fresh, tmp_path):
+    """'Regional Water Storage Agreement' and 'FOI' are the question's own English; 'Gelderland' is
+    in the letter, so the question is about it. A question that names only what the letter never
+    mentions still counts its names; a month is a date, not a name."""
+    from assistant import lexical
+    from assistant.query import question_names
+
+    pdf = tmp_path / "brief-waterberging.pdf"
+    pdf.write_bytes(make_pdf(FOOTNOTE_LETTER))
+    assert fresh.ingest([pdf])[0].status == "added"
+    held = fresh.ask("Who signed the Regional Water Storage Agreement in Gelderland, and was it released "
+                     "after an FOI request?", k=3).evidence
+    assert held.missing_names == 0, held
+    lacking = fresh.ask("How many wolves live in the Veluwe according to the FOI reply?", k=3).evidence
+    assert lacking.missing_names == 2, lacking  # Veluwe, FOI
+    assert question_names("What happened on 12 March 2024 in Gelderland?") == [
+        frozenset({"2024"}), frozenset(lexical.analyze("Gelderland"))]
