@@ -456,8 +456,30 @@ def _guess_kind(meta: DocumentMeta, pages: list[Page], furniture: Furniture) -> 
     return None
 
 
+_DATUM_LABEL = re.compile(r"^\s*Datum\b\s*:?\s*(.*)$")
+
+
+def _labelled_date(page: str) -> str | None:
+    """The date under a 'Datum' label in the first 40 lines of a page, on the label's line or one
+    of the three lines after it: forms set the labels and the values in columns ("Datum" /
+    "GS-kenmerk" / "16.07.2024" / "2024-015664"), or the value under its label ("Datum" /
+    "12-03-2024") where no letterhead block was recognised."""
+    lines = [line.strip() for line in page.splitlines() if line.strip()][:40]
+    for i, line in enumerate(lines):
+        m = _DATUM_LABEL.match(line)
+        if not m:
+            continue
+        for candidate in [m.group(1)] + lines[i + 1 : i + 4]:
+            if len(candidate) <= 40:
+                iso = parse_dutch_date(candidate)
+                if iso:
+                    return iso
+    return None
+
+
 def _text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | None:
-    """A date the text states for itself: "Den Haag, 3 maart 2021", "Voorgesteld 6 juli 2021".
+    """A date the text states for itself: "Den Haag, 3 maart 2021", "Voorgesteld 6 juli 2021",
+    a value under a "Datum" label.
 
     The raw first page is searched too: a "Den Haag, <date>" line inside a
     letterhead was removed from the cleaned text as furniture.
@@ -465,6 +487,9 @@ def _text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | Non
     m = _STAMP_DATE.search(first)
     if m and parse_dutch_date(m.group(1)):
         return parse_dutch_date(m.group(1))
+    labelled = _labelled_date(raw_first[0] if raw_first else first)
+    if labelled:
+        return labelled
     texts = [first] + [p.text for p in pages[-2:]] + raw_first
     for t in texts:
         for m in _PLACE_DATE.finditer(t):

@@ -139,6 +139,20 @@ def test_other_kinds():
     assert empty == DocumentMeta()
 
 
+def test_date_under_a_datum_label_in_columns_or_on_its_own_line():
+    """Forms that set labels and values in columns (a provincial council proposal) or put the value
+    under its label (a municipal decision list) without a letterhead block around them."""
+    proposal = detect(["Statenvoorstel nr. PS24-000439\nDatum\nGS-kenmerk\n16.07.2024\n2024-015664\n"
+                       "Aan Provinciale Staten\nOnderwerp\nVaststelling windenergie 2024\n\n"
+                       "Wij stellen u voor de verordening vast te stellen. " * 3])
+    assert proposal.date == "2024-07-16"
+    decisions = detect(["Besluitenlijst Openbaar B&W-vergadering Wassenaar\nDatum\n12-03-2024\nTijd\n9:30 - 14:47\n"
+                        "Locatie\nDe Paauw\n1\nOpening\n2\nMededelingen\n"])
+    assert decisions.date == "2024-03-12"
+    # a 'Datum' in running text with no date after it gives none
+    assert detect(["Besluitenlijst\nDatum en plaats worden later bekendgemaakt.\nGeen vergadering.\n"]).date is None
+
+
 def test_pdf_letter_end_to_end(tmp_path):
     path = tmp_path / "brief.pdf"
     path.write_bytes(
