@@ -33,6 +33,11 @@ _LABEL_HEADING = re.compile(
 _NUMBERED_HEADING = re.compile(
     r"^(?P<num>(?:[0-9]{1,2}(?:\.[0-9]{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H]\.))\s+(?P<title>[A-Z\u00c0-\u00de‘'\"][^\n]{1,90})$"
 )
+# a line that ends in an article, preposition or conjunction goes on on the next line: a numbered
+# sentence of a law or a decision ("2. Over persoonlijke beleidsopvattingen kan met het oog op
+# een goede en"), not a heading
+_OPEN_ENDINGS = frozenset("de het een en of van met op te voor in aan bij door naar om over uit tot dat die als "
+                          "the a an and or of to for with on by".split())
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -71,9 +76,50 @@ def heading_label(line: str) -> tuple[str, bool] | None:
     if m:
         title = m.group("title").strip()
         words = title.split()
-        if len(words) <= 12 and not re.search(r"[.;,]$", title) and not re.match(r"^[0-9]{4}\b", s):
+        if (len(words) <= 12 and not re.search(r"[.;,]$", title) and not re.match(r"^[0-9]{4}\b", s)
+                and words[-1].lower() not in _OPEN_ENDINGS):
             return re.sub(r"\s+", " ", s), True
     return None
+
+
+def _runs_on(lines: list[_Line | None], i: int) -> bool:
+    """Whether line i's sentence goes on in lower case on the next line of the same page: a
+    numbered clause of a law or a decision, not a heading."""
+    nxt = lines[i + 1] if i + 1 < len(lines) else None
+    if nxt is None or nxt.page != lines[i].page:
+        return False
+    return _continues_lower(nxt.text.strip())
+
+
+def _wrapped_heading(lines: list[_Line | None], i: int) -> tuple[str, int] | None:
+    """(section label, index of its last line) for a numbered heading that wraps onto the next
+    line of the same page: "2. Controles door de Nederlandse Arbeidsinspectie (NLA) en de" /
+    "Inspectie Leefomgeving en Transport (ILT)" (the first line ends in an open word, the next
+    starts with a capital: at most 8 words), or "5. Financiële consequenties, gevolgen voor
+    regeldruk, concurrentiekracht en" / "geopolitieke aspecten" (the next goes on in lower case:
+    at most 5 words). The second line is no sentence (no full stop, comma or colon at its end).
+    A numbered clause that goes on in a longer line ("... of het daarop" / "betrekking hebbend
+    document, waarover hij informatie wenst te ontvangen.") is no heading (see _runs_on)."""
+    ln = lines[i]
+    nxt = lines[i + 1] if i + 1 < len(lines) else None
+    if ln is None or nxt is None or nxt.page != ln.page:
+        return None
+    m = _NUMBERED_HEADING.match(ln.text.strip())
+    more = nxt.text.strip()
+    if not m or not more or len(m.group("title").split()) > 12 or re.search(r"[.;:!?]\s", m.group("title")):
+        return None
+    lower = _continues_lower(more)
+    if not (lower or (more[:1].isupper() and m.group("title").split()[-1].lower() in _OPEN_ENDINGS)):
+        return None
+    if len(more.split()) > (5 if lower else 8) or SENTENCE_END.search(more) or more.endswith((";", ",", ":")):
+        return None
+    label = re.sub(r"\s+", " ", f"{m.group('num')} {m.group('title').strip()} {more}")
+    return (label, i + 1) if len(label.split()) <= 20 else None
+
+
+def _continues_lower(text: str) -> bool:
+    """A line that goes on in lower case (a list item "a) Titel" does not)."""
+    return text[:1].islower() and not re.match(r"^[a-z]{1,3}[.)]\s", text)
 
 
 _CHAPTER_NUMBER = re.compile(r"^[0-9]{1,2}[a-z]?$")
@@ -162,7 +208,7 @@ def _units(pages: list[Page]) -> list[_Unit]:
             if len(units) > first:
                 units[first].hard = True
             continue
-        chapter = _chapter_heading(lines, i)
+        chapter = _chapter_heading(lines, i) or _wrapped_heading(lines, i)
         if chapter is not None:  # "3a" / "Wonen en" / "volkshuisvesting" on a chapter's first page
             flush_paragraph()
             section, skip_to = chapter
@@ -171,6 +217,8 @@ def _units(pages: list[Page]) -> list[_Unit]:
             flush_paragraph()
             continue
         head = heading_label(ln.text)
+        if head is not None and head[1] and _runs_on(lines, i):
+            head = None  # "2. De verzoeker vermeldt ... of het daarop" / "betrekking hebbend document, ..."
         if head is not None:
             flush_paragraph()
             section, alone = head

@@ -39,3 +39,46 @@ def test_a_number_that_starts_a_note_or_a_sentence_is_no_chapter():
     ]
     s = _sections(pages)
     assert s[2] == {"1. Inleiding"} and s[3] == {"1. Inleiding"}
+
+
+def test_a_numbered_sentence_that_runs_on_to_the_next_line_is_no_heading():
+    # the Wob's article 11 as quoted in a decision's annex: the sentence "2. Over ... een goede en"
+    # wraps at 'en'; it must not become the section of the inventory pages after it
+    pages = [
+        Page(1, "1. Besluit\n\n" + BODY * 2),
+        Page(2, "2. Over persoonlijke beleidsopvattingen kan met het oog op een goede en\n"
+                "democratische bestuursvoering informatie worden verstrekt in niet tot personen herleidbare vorm.\n\n"
+                + BODY * 2),
+        Page(3, "2. Inventarisatielijst\n\n" + BODY * 2),
+    ]
+    s = _sections(pages)
+    assert s[2] == {"1. Besluit"}
+    assert s[3] == {"2. Inventarisatielijst"}
+
+
+def test_a_numbered_heading_that_wraps_onto_a_short_capitalised_line_is_one_heading():
+    # as in the Verzamelbrief luchtvaart: the heading's second line names the other inspectorate
+    pages = [
+        Page(1, "1. Registratiekosten drones\n\n" + BODY * 2),
+        Page(2, "2. Controles door de Nederlandse Arbeidsinspectie (NLA) en de\nInspectie Leefomgeving en Transport (ILT)\n"
+                + BODY * 2),
+    ]
+    s = _sections(pages)
+    assert s[2] == {"2. Controles door de Nederlandse Arbeidsinspectie (NLA) en de Inspectie Leefomgeving en Transport (ILT)"}
+
+
+def test_a_numbered_clause_that_goes_on_in_lower_case_is_no_heading():
+    pages = [
+        Page(1, "1. Besluit\n\n" + BODY * 2),
+        Page(2, "2. De verzoeker vermeldt bij zijn verzoek de bestuurlijke aangelegenheid of het daarop\n"
+                "betrekking hebbend document, waarover hij informatie wenst te ontvangen.\n" + BODY * 2),
+    ]
+    assert _sections(pages)[2] == {"1. Besluit"}
+
+
+def test_a_heading_that_goes_on_in_a_few_lower_case_words_is_one_heading():
+    # as in a BNC fiche
+    pages = [Page(1, "5. Financiële consequenties, gevolgen voor regeldruk, concurrentiekracht en\n"
+                     "geopolitieke aspecten\n\n" + BODY * 2)]
+    assert _sections(pages)[1] == {"5. Financiële consequenties, gevolgen voor regeldruk, concurrentiekracht en "
+                                   "geopolitieke aspecten"}
