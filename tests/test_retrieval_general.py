@@ -250,11 +250,7 @@ def test_table_rows_stay_whole(tmp_path, settings_factory, embedder):
 def test_no_answer_decision_on_a_document_outside_its_calibration(fresh, tmp_path):
     """A letter written here (no calibration set has seen it): questions about it are answered, off-topic
     ones (nothing in it is about them; some name what it never mentions) are refused, with the
-    passages still shown as weak matches. (A question about another policy subject with nothing
-    in common, 'Does the cabinet want to abolish daylight saving time?', scores 0.80 here: between
-    the English minimum the calibration chose before half `a` of benchmarks/data/heldout2 was
-    added (0.82) and the one it chooses now (0.79). Refusing fewer answerable questions on new
-    documents costs such questions; see assistant/noanswer.py.)"""
+    passages still shown as weak matches."""
     from assistant.noanswer import MIN, NAME_MISSING
 
     pdf = tmp_path / "brief-waterberging.pdf"
@@ -266,7 +262,7 @@ def test_no_answer_decision_on_a_document_outside_its_calibration(fresh, tmp_pat
         assert ans.answer_found, (q, ans.evidence)
         assert not any(h.weak for h in ans.hits)
     for q, named in (("Hoeveel kost een nieuw paspoort?", False),
-                     ("Which football club won the national championship last season?", False),
+                     ("Does the cabinet want to abolish daylight saving time?", False),
                      ("How many wolves live in the Veluwe?", True)):
         ans = fresh.ask(q, k=3)
         ev = ans.evidence
