@@ -177,9 +177,12 @@ _OFFICIAL_TOP = [
 _LABELS = (
     "Ons kenmerk|Uw kenmerk|Kenmerk|Onze referentie|Uw referentie|Ons nummer|Referentie|"
     "Datum|Betreft|Onderwerp|Uw brief(?: van)?|Bijlage\\(n\\)|Bijlagen|Contactpersoon|"
-    "Behandeld door|Inlichtingen(?: bij)?|Doorkiesnummer|Telefoon|Kopie aan|Afschrift aan|Auteur"
+    "Behandeld door|Inlichtingen(?: bij)?|Doorkiesnummer|Telefoon|Kopie aan|Afschrift aan|Auteur|Inzake|"
+    "Zaaknr|Zaaknummer"
 )
 _LABEL_LINE = re.compile(rf"^(?P<label>{_LABELS})(?:\s*:\s*|\s+|$)(?P<value>.*)$")
+# a memo's labels in lower case ("datum" / "inzake" / "zaaknr"), each alone on its line
+_LOWER_LABEL = re.compile(rf"^(?P<label>{_LABELS.lower()})\s*:?$")
 _DATE_HINT = re.compile(
     r"\b\d{4}\b|januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december",
     re.I,
@@ -208,13 +211,14 @@ def _label(line: str) -> tuple[str, str] | None:
     """
     m = _LABEL_LINE.match(line)
     if not m:
-        return None
+        lower = _LOWER_LABEL.match(line)
+        return (lower.group("label").capitalize(), "") if lower else None
     label, value = m.group("label"), m.group("value").strip()
     if not value:
         return label, value
     if label == "Datum":
         ok = bool(_DATE_HINT.search(value)) and len(value) <= 40
-    elif label in ("Betreft", "Onderwerp"):
+    elif label in ("Betreft", "Onderwerp", "Inzake"):
         ok = not value[:1].islower()
     elif label in ("Kenmerk", "Ons kenmerk", "Uw kenmerk", "Onze referentie", "Uw referentie", "Ons nummer", "Referentie"):
         ok = len(value.split()) <= 4 and any(c.isdigit() for c in value)
@@ -340,7 +344,7 @@ def _extend_value(lines: list[str], end: int, limit: int) -> int:
             k += 1
         else:
             return end
-    if label in ("Betreft", "Onderwerp"):
+    if label in ("Betreft", "Onderwerp", "Inzake"):
         # a wrapped subject continues in lower case
         extra = 0
         while k < len(lines) and lines[k] and lines[k][:1].islower() and extra < 2:
@@ -366,7 +370,7 @@ def _block_fields(lines: list[str], page_no: int) -> list[tuple[int, str, str]]:
                 j += 1
             if j < len(lines) and not _is_strong(lines[j]):
                 value, k = lines[j], j + 1
-        if label in ("Betreft", "Onderwerp"):
+        if label in ("Betreft", "Onderwerp", "Inzake"):
             while k < len(lines) and lines[k] and lines[k][:1].islower() and not _is_strong(lines[k]):
                 value, k = f"{value} {lines[k]}", k + 1
         if value:

@@ -306,7 +306,7 @@ def _motie_submitters(text: str) -> list[str]:
 
 _PLACE_DATE = re.compile(r"(?:Den Haag|[’'‘`]?s-Gravenhage|Utrecht|Rotterdam|Amsterdam),\s+(\d{1,2}\s+\w+\.?\s+\d{4})")
 _STAMP_DATE = re.compile(r"^(?:Voorgesteld|Ontvangen|Vastgesteld|Gedateerd)\s+(\d{1,2}\s+\w+\s+\d{4})", re.M)
-_KENMERK_LABELS = ("Kenmerk", "Ons kenmerk", "Onze referentie", "Ons nummer", "Referentie")
+_KENMERK_LABELS = ("Kenmerk", "Ons kenmerk", "Onze referentie", "Ons nummer", "Referentie", "Zaaknr", "Zaaknummer")
 _RVS_NUMBER = re.compile(r"^No\.\s*(W\d{2}\.\d{2}\.\d{4,5}/[IVX]+)", re.M)
 _FICHE = re.compile(r"^(Fiche\s+\d+\s*:\s*.+)$", re.M)
 
@@ -317,8 +317,8 @@ def _valid_kenmerk(value: str | None) -> str | None:
     value = value.strip()
     if len(value) > 40 or len(value.split()) > 4 or not any(c.isdigit() for c in value):
         return None
-    if "postbus" in value.lower():
-        return None
+    if "postbus" in value.lower() or parse_dutch_date(value):
+        return None  # an address, or a date set in the kenmerk's column
     return value
 
 
@@ -345,6 +345,8 @@ def _fallback_title(pages: list[Page]) -> str | None:
     for k, line in enumerate(_first_lines(pages)[:3]):
         if re.match(r"^(?:Aan de|Aan het|AAN DE|Intern gebruik|No\.|Nr\.)", line):
             continue
+        if len(line) > 120:
+            return None  # a line of running text (a firm's disclaimer read first), not a title
         letters = sum(c.isalpha() for c in line)
         if letters < 4 or letters < 0.6 * len(line.replace(" ", "")) or not line[:1].isalnum():
             return None
@@ -376,7 +378,7 @@ def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furnitur
     meta = DocumentMeta()
 
     # letterhead fields
-    meta.title = furniture.field("Betreft", "Onderwerp")
+    meta.title = furniture.field("Betreft", "Onderwerp", "Inzake")
     meta.date = parse_dutch_date(furniture.field("Datum") or "")
     for label in _KENMERK_LABELS:
         kenmerk = _valid_kenmerk(furniture.field(label))

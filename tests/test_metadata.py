@@ -153,6 +153,20 @@ def test_date_under_a_datum_label_in_columns_or_on_its_own_line():
     assert detect(["Besluitenlijst\nDatum en plaats worden later bekendgemaakt.\nGeen vergadering.\n"]).date is None
 
 
+def test_memo_labels_in_lower_case_a_date_is_no_kenmerk_and_a_disclaimer_is_no_title():
+    memo = detect(["Notitie\ndatum\n12 augustus 2020\ninzake\nJuridische analyse van het advies over de app\n"
+                   "zaaknr\n11014156\n\nManagementsamenvatting\nDe minister heeft ons gevraagd het advies te beoordelen."])
+    assert (memo.title, memo.date, memo.kenmerk) == ("Juridische analyse van het advies over de app", "2020-08-12",
+                                                     "11014156")
+    wob = detect(["Datum 20 oktober 2020\nOns kenmerk 20 oktober 2020\nBetreft Beslissing op uw verzoek\n\n"
+                  "Geachte heer,\n\nU vroeg om documenten."])
+    assert wob.kenmerk is None and wob.date == "2020-10-20"
+    # a law firm's disclaimer that pypdf reads before the memo itself
+    disclaimer = ("Alle werkzaamheden worden verricht op grond van een overeenkomst van opdracht met de naamloze "
+                  "vennootschap Pels Rijcken & Droogleever Fortuijn N.V., gevestigd te Den Haag en ingeschreven")
+    assert detect([disclaimer + "\nin het Handelsregister onder nr. 27283716.\n\nDe minister heeft ons gevraagd."]).title is None
+
+
 def test_pdf_letter_end_to_end(tmp_path):
     path = tmp_path / "brief.pdf"
     path.write_bytes(
