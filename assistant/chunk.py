@@ -449,7 +449,11 @@ def is_quoted_footnote(note: str) -> bool:
     words = [w for w in _WORD.findall(note) if len(w) > 1 and not w.isdigit()]
     if len(words) < FOOTNOTE_MIN_WORDS or _REFERENCE.match(note):
         return False
-    return sum(w[0].isupper() for w in words) < 0.4 * len(words)
+    # a title has its capitals from its first words on; a sentence that lists names ("Aan deze
+    # proef doen de volgende rechtspersonen mee: de GGD Drenthe; de GGD Gelderland-Zuid; ...")
+    # opens in lower case
+    opens_as_prose = sum(w[0].isupper() for w in words[:6]) <= 1
+    return opens_as_prose or sum(w[0].isupper() for w in words) < 0.4 * len(words)
 
 
 def footnote_passages(pages: list[Page], first_ordinal: int = 0) -> list[Passage]:

@@ -82,3 +82,15 @@ def test_a_heading_that_goes_on_in_a_few_lower_case_words_is_one_heading():
                      "geopolitieke aspecten\n\n" + BODY * 2)]
     assert _sections(pages)[1] == {"5. Financiële consequenties, gevolgen voor regeldruk, concurrentiekracht en "
                                    "geopolitieke aspecten"}
+
+
+def test_a_footnote_that_lists_names_in_a_sentence_is_quoted_a_title_is_not():
+    from assistant.chunk import is_quoted_footnote
+
+    names = ("Aan deze proef doen de volgende (publiekelijke) rechtspersonen mee: de GGD Drenthe; de GGD "
+             "Gelderland-Zuid; GGD IJsselland; de GGD Noord- en Oost-Gelderland; de Regio Twente.")
+    assert is_quoted_footnote(names)
+    assert not is_quoted_footnote("Evaluatie van het Nederlandse Mensenrechtenbeleid | Resultaten | Directie "
+                                  "Internationaal Onderzoek en Beleidsevaluatie | Ministerie van Buitenlandse Zaken")
+    assert not is_quoted_footnote("Kamerbrief van 16 juli 2020, «Landelijke introductie Coronamelder», kenmerk "
+                                  "1722926-208233- DICIO, p. 2.")
