@@ -212,7 +212,7 @@ def plan(item: Any, index: Any, sources: dict[Path, str], replace_doc: bool, rep
     import hashlib
 
     from .ingest import _source
-    from .metadata import find_sidecar
+    from .sidecars import find_sidecar
 
     source = _source(item, sources)
     if isinstance(item, LoadedDocument):

@@ -162,7 +162,8 @@ def extract(data: bytes, suffix: str, source: str, settings: Settings | None = N
 def load_formatted(path: Path, data: bytes, sha256: str, settings: Settings) -> LoadedDocument:
     """A DOCX, ODT or HTML file as a loaded document (metadata detected, sidecar applied)."""
     from .clean import Furniture
-    from .metadata import apply_sidecar, detect_metadata, find_sidecar, load_sidecar
+    from .metadata import detect_metadata
+    from .sidecars import apply_sidecar, find_sidecar, load_sidecar
 
     suffix = path.suffix.lower()
     got = extract(data, suffix, path.name, settings)

@@ -41,7 +41,7 @@ class FileResult:
 
 def content_key(data: bytes, path: Path) -> str:
     """sha256 of the file, plus its sidecar when there is one (a new sidecar re-ingests)."""
-    from .metadata import find_sidecar
+    from .sidecars import find_sidecar
 
     h = hashlib.sha256(data)
     side = find_sidecar(path)

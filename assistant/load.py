@@ -19,7 +19,8 @@ from pathlib import Path
 from assistant.clean import clean_document, split_text_pages
 from assistant.config import Settings
 from assistant.filetype import describe_bytes, looks_like_pdf
-from assistant.metadata import SIDECAR_SUFFIXES, apply_sidecar, detect_metadata, find_sidecar, load_sidecar
+from assistant.metadata import detect_metadata
+from assistant.sidecars import SIDECAR_SUFFIXES, apply_sidecar, find_sidecar, load_sidecar
 from assistant.pdfhelper import extract_in_helper, helper_memory, shutdown_pdf_worker
 from assistant.textlayer import garbled_pages, page_quality, page_ranges
 from assistant.types import IngestError, LoadedDocument

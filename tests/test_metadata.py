@@ -11,14 +11,8 @@ import pytest
 
 from assistant.clean import clean_document, split_text_pages
 from assistant.load import load_document
-from assistant.metadata import (
-    apply_sidecar,
-    detect_metadata,
-    find_sidecar,
-    load_sidecar,
-    parse_dutch_date,
-    sidecar_candidates,
-)
+from assistant.metadata import detect_metadata, parse_dutch_date
+from assistant.sidecars import apply_sidecar, find_sidecar, load_sidecar, sidecar_candidates
 from assistant.types import DocumentMeta, IngestError
 from tests.pdfgen import make_pdf
 

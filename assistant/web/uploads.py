@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..filetype import describe_bytes
 from ..load import MEDIA_TYPES
-from ..metadata import split_sidecar
+from ..sidecars import split_sidecar
 from .schema import ApiError
 from .security import megabytes
 
