@@ -209,7 +209,7 @@ def _units(pages: list[Page]) -> list[_Unit]:
                 units[first].hard = True
             continue
         chapter = _chapter_heading(lines, i) or _wrapped_heading(lines, i)
-        if chapter is not None:  # "3a" / "Wonen en" / "volkshuisvesting" on a chapter's first page
+        if chapter is not None:  # "3a" / "Wonen en" / "volkshuisvesting", or a numbered heading over two lines
             flush_paragraph()
             section, skip_to = chapter
             para_section, para_starts_section = section, True

@@ -211,7 +211,7 @@ def plan(item: Any, index: Any, sources: dict[Path, str], replace_doc: bool, rep
     otherwise the Job to send (raises IngestError for a file that cannot be read)."""
     import hashlib
 
-    from .ingest import _source
+    from .ingest import _source, check_existing
     from .sidecars import find_sidecar
 
     source = _source(item, sources)
@@ -228,12 +228,9 @@ def plan(item: Any, index: Any, sources: dict[Path, str], replace_doc: bool, rep
         key = content_key(data, item)
         side = find_sidecar(item)
         sidecar = (side.name, side.read_bytes()) if side is not None else None
-    existing = index.document_by_source(source)
-    if existing is not None and existing.sha256 == key:
-        return FileResult(source, "unchanged", doc_id=existing.id, passages=existing.passages, pages=existing.pages)
-    if existing is not None and not replace_doc:
-        raise IngestError(source, f"a document of this name with other content is already indexed (id "
-                                  f"{existing.id}); it was kept as it is" + (f". {replace_hint}" if replace_hint else ""))
+    unchanged = check_existing(index, source, key, replace_doc, replace_hint)
+    if unchanged is not None:
+        return unchanged
     if isinstance(item, tuple):
         return Job(source, key=key, text=item[1])
     return Job(source, key=key, path=str(item), data=data, sidecar=sidecar)

@@ -245,6 +245,18 @@ def _size(item) -> int:
         return 0
 
 
+def check_existing(index: Store, source: str, key: str, replace: bool, replace_hint: str = "") -> FileResult | None:
+    """`unchanged` when the index holds `source` with the same content key (a resumed ingest);
+    an IngestError when it holds other content under that name and `replace` is off; else None."""
+    existing = index.document_by_source(source)
+    if existing is not None and existing.sha256 == key:
+        return FileResult(source, "unchanged", doc_id=existing.id, passages=existing.passages, pages=existing.pages)
+    if existing is not None and not replace:
+        raise IngestError(source, f"a document of this name with other content is already indexed (id "
+                                  f"{existing.id}); it was kept as it is" + (f". {replace_hint}" if replace_hint else ""))
+    return None
+
+
 def _prepare_one(path: Path, source: str, index: Store, settings: Settings, replace: bool = True,
                  replace_hint: str = ""):
     """Read, hash, and (unless unchanged) load and chunk one file. Runs ahead of embedding."""
@@ -253,12 +265,9 @@ def _prepare_one(path: Path, source: str, index: Store, settings: Settings, repl
     except OSError as exc:
         raise IngestError(source, f"cannot read the file ({exc.strerror})") from exc
     key = content_key(data, path)
-    existing = index.document_by_source(source)
-    if existing is not None and existing.sha256 == key:
-        return FileResult(source, "unchanged", doc_id=existing.id, passages=existing.passages, pages=existing.pages)
-    if existing is not None and not replace:
-        raise IngestError(source, f"a document of this name with other content is already indexed (id "
-                                  f"{existing.id}); it was kept as it is" + (f". {replace_hint}" if replace_hint else ""))
+    unchanged = check_existing(index, source, key, replace, replace_hint)
+    if unchanged is not None:
+        return unchanged
     doc, passages, data = prepare(path, settings, source)
     doc.sha256 = key
     return doc, passages, data

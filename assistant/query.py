@@ -113,8 +113,9 @@ def name_stems(doc: "DocumentInfo") -> list[frozenset[str]]:
 _WHEN = re.compile(r"\b(?:when|wanneer|what\s+(?:date|year|month)|which\s+(?:date|year|month)|"
                    r"welke\s+(?:datum|maand)|welk\s+jaar|per\s+welke\s+datum)\b", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-_DATE_WORDS = ("januari februari maart april mei juni juli augustus september oktober november december "
-               "january february march june july august october "  # not 'may', an English verb
+_MONTH_WORDS = ("januari februari maart april mei juni juli augustus september oktober november december "
+                "january february march june july august october")  # not 'may', an English verb
+_DATE_WORDS = (_MONTH_WORDS + " "
                "kwartaal voorjaar najaar zomer winter zomerreces kerstreces quarter spring summer autumn")
 
 
@@ -258,8 +259,7 @@ def dense_query(query: str, glossary: "Glossary | None") -> str:
 _NAME = re.compile(r"[^\W_][\w'’.-]*[\w]|[^\W_]", re.UNICODE)
 
 
-_MONTHS = frozenset("januari februari maart april mei juni juli augustus september oktober november december "
-                    "january february march june july august october".split())
+_MONTHS = frozenset(_MONTH_WORDS.split())
 
 
 def question_names(question: str) -> list[frozenset[str]]:

@@ -76,7 +76,6 @@ def corpora(shared: Path, verbatim: list[str] = ()) -> dict[str, tuple[str, list
     return out
 
 
-POOLED = False  # --pooled: the refused share over all fitting corpora together, not the worst one's
 GRID_MIN = np.round(np.arange(0.74, 0.92, 0.005), 3)
 GRID_NAME = np.round(np.arange(0.78, 0.97, 0.005), 3)
 
@@ -91,24 +90,24 @@ def refused(x: np.ndarray, t_min: float, t_name: float) -> np.ndarray:
     return (score < t_min) | ((x[:, 2] > 0) & (score < t_name))
 
 
-def choose(data: dict, names: list[str], lang: str, max_refused: float) -> tuple[float, float]:
+def choose(data: dict, names: list[str], lang: str, max_refused: float, pooled: bool = False) -> tuple[float, float]:
     """(MIN, NAME_MISSING) for one language: most unanswerable flagged on `names`, while none of
     them refuses more than max_refused of its answerable questions; ties go to the lowest."""
     best = None
     for t_min in GRID_MIN:
         for t_name in GRID_NAME[GRID_NAME >= t_min]:
-            flagged, worst, pooled, answerable = 0, 0.0, 0, 0
+            flagged, worst, refused_all, answerable = 0, 0.0, 0, 0
             for n in names:
                 x, y, _ = data[n]
                 m = x[:, 3] == (1.0 if lang == "en" else 0.0)
                 r = refused(x[m], t_min, t_name)
                 if (y[m] == 1).any():
                     worst = max(worst, float(r[y[m] == 1].mean()))
-                pooled += int(r[y[m] == 1].sum())
+                refused_all += int(r[y[m] == 1].sum())
                 answerable += int((y[m] == 1).sum())
                 flagged += int(r[y[m] == 0].sum())
-            if POOLED:
-                worst = pooled / max(answerable, 1)
+            if pooled:  # the refused share over all fitting corpora together, not the worst one's
+                worst = refused_all / max(answerable, 1)
             if worst <= max_refused:
                 key = (flagged, -t_min, -t_name)
                 if best is None or key > best[0]:
@@ -142,8 +141,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dump", type=Path, help="write the features per question to this JSON file")
     p.add_argument("--load", type=Path, help="read the features from such a file instead of searching")
     args = p.parse_args(argv)
-    global POOLED
-    POOLED = args.pooled
     os.environ.setdefault("ASSISTANT_CACHE", str(ROOT / ".cache"))
     data: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
     if args.load:
@@ -157,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     fit = [n for n in args.fit.split(",") if n in data]
 
     def thresholds(names: list[str]) -> dict:
-        return {lang: choose(data, names, lang, args.refuse) for lang in ("en", "nl")}
+        return {lang: choose(data, names, lang, args.refuse, args.pooled) for lang in ("en", "nl")}
 
     print(f"leave-one-corpus-out: thresholds chosen on the other fitting corpora ({', '.join(fit)}), "
           f"at most {args.refuse:.0%} of any one's answerable refused")
