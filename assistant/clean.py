@@ -436,8 +436,9 @@ def _remove_running(
     top, bottom = _edge_indices(lines, 4)
     drop = {i for i in top + bottom
             if _template(lines[i], page_no) in running or _SHAPE + _shape(lines[i]) in running}
-    # a lone page number in the first or last two non-blank lines
-    top2, bottom2 = _edge_indices(lines, 2)
+    # a lone page number in the first or last two non-blank lines, once the running lines are
+    # gone ("Elke dag beter. Zuid Holland." twice above "18" on PDF page 20)
+    top2, bottom2 = _edge_indices([line if i not in drop else "" for i, line in enumerate(lines)], 2)
     for i in top2 + bottom2:
         m = _LONE_NUMBER.match(lines[i])
         if m and abs(int(m.group(1)) - page_no) <= 2 and i not in drop:

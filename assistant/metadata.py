@@ -337,7 +337,7 @@ def _fallback_title(pages: list[Page]) -> str | None:
             return None
         title = line
         for nxt in _first_lines(pages)[k + 1 : k + 3]:
-            if nxt[:1].islower() and len(title) < 160:
+            if (nxt[:1].islower() or _ends_open(title)) and len(title) < 160:
                 title += " " + nxt
             else:
                 break
@@ -345,6 +345,16 @@ def _fallback_title(pages: list[Page]) -> str | None:
             return None  # a sentence of the body, not a title
         return title.rstrip(" :")
     return None
+
+
+# a line that ends in one of these words goes on in the next: "Sneller reizen met de bus in" /
+# "Zuid-Holland"
+_OPEN_ENDS = frozenset("aan als bij de den der des door een en in met naar of om op over te tot uit van voor".split())
+
+
+def _ends_open(line: str) -> bool:
+    words = line.split()
+    return len(words) >= 2 and words[-1] in _OPEN_ENDS
 
 
 _GREETING_OR_SALUTATION = re.compile(r"^(?:Zeer |Hoog)?(?:[Gg]eachte|Beste|Dear)\b")

@@ -238,6 +238,18 @@ def test_repeated_side_column_lines_are_running_furniture():
     assert doc.furniture.texts("running").count("Kantoor Groningen") == 4
 
 
+def test_lone_page_number_below_running_lines_is_removed():
+    # a report's footer read first, twice, above the printed page number (PDF page n prints n - 2)
+    bodies = ["Inleiding\nDeelfietsen staan bij stations.", "Vergunningen\nGemeenten geven vergunningen af.",
+              "Gebruik\nHet gebruik groeit snel.", "Scooters\nScooters rijden elektrisch.",
+              "Beleid\nDe provincie stimuleert dit.", "Bijlage 1: aanbieders\nDonkey Republic en Felyx."]
+    pages = [f"Elke dag beter. Zuid Holland.\nElke dag beter. Zuid Holland.\n\n{max(n - 2, 1)}\n\n{body}"
+             for n, body in enumerate(bodies, start=1)]
+    doc = clean_document(pages)
+    assert [p.text for p in doc.pages] == bodies
+    assert doc.furniture.texts("page-number") == [str(max(n - 2, 1)) for n in range(1, 7)]
+
+
 def test_headings_repeated_on_a_few_pages_are_not_furniture():
     pages = [("Antwoord\n" if n % 4 == 0 else "") + f"De regering antwoordt op vraag {n} als volgt." for n in range(12)]
     doc = clean_document(pages)

@@ -161,6 +161,14 @@ def test_memo_labels_in_lower_case_a_date_is_no_kenmerk_and_a_disclaimer_is_no_t
     assert detect([disclaimer + "\nin het Handelsregister onder nr. 27283716.\n\nDe minister heeft ons gevraagd."]).title is None
 
 
+def test_fallback_title_that_ends_open_goes_on_in_the_next_line():
+    report = detect(["Sneller reizen met de bus in\nZuid-Holland\nDeze Snelstudie dient ter inspiratie.\n"])
+    assert report.title == "Sneller reizen met de bus in Zuid-Holland"
+    # a title that is complete stays as it is, also when the next line is capitalised
+    study = detect(["Kansen voor deelfiets en deelscooter\nZuid-Holland\nDeze Snelstudie dient ter inspiratie.\n"])
+    assert study.title == "Kansen voor deelfiets en deelscooter"
+
+
 def test_pdf_letter_end_to_end(tmp_path):
     path = tmp_path / "brief.pdf"
     path.write_bytes(
