@@ -97,7 +97,9 @@ def _wrapped_heading(lines: list[_Line | None], i: int) -> tuple[str, int] | Non
     "Inspectie Leefomgeving en Transport (ILT)" (the first line ends in an open word, the next
     starts with a capital: at most 8 words), or "5. Financiële consequenties, gevolgen voor
     regeldruk, concurrentiekracht en" / "geopolitieke aspecten" (the next goes on in lower case:
-    at most 5 words). The second line is no sentence (no full stop, comma or colon at its end).
+    at most 5 words). The second line is no sentence: no full stop, comma or colon at its end,
+    and no sentence ends inside it ("4. Het kabinet blijft zich inzetten om de duurzame" /
+    "arbeidsparticipatie verhogen. Enerzijds doet het").
     A numbered clause that goes on in a longer line ("... of het daarop" / "betrekking hebbend
     document, waarover hij informatie wenst te ontvangen.") is no heading (see _runs_on)."""
     ln = lines[i]
@@ -111,7 +113,8 @@ def _wrapped_heading(lines: list[_Line | None], i: int) -> tuple[str, int] | Non
     lower = _continues_lower(more)
     if not (lower or (more[:1].isupper() and m.group("title").split()[-1].lower() in _OPEN_ENDINGS)):
         return None
-    if len(more.split()) > (5 if lower else 8) or SENTENCE_END.search(more) or more.endswith((";", ",", ":")):
+    if (len(more.split()) > (5 if lower else 8) or SENTENCE_END.search(more) or more.endswith((";", ",", ":"))
+            or re.search(r"[.;:!?]\s", more)):
         return None
     label = re.sub(r"\s+", " ", f"{m.group('num')} {m.group('title').strip()} {more}")
     return (label, i + 1) if len(label.split()) <= 20 else None

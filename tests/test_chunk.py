@@ -84,6 +84,16 @@ def test_a_heading_that_goes_on_in_a_few_lower_case_words_is_one_heading():
                                    "geopolitieke aspecten"}
 
 
+def test_a_numbered_sentence_whose_second_line_ends_a_sentence_is_no_heading():
+    # as in the Regeerprogramma: a numbered point of a narrow column, not a heading
+    pages = [
+        Page(1, "1. Arbeidsmarktkrapte\n\n" + BODY * 2),
+        Page(2, "4. Het kabinet blijft zich inzetten om de duurzame\narbeidsparticipatie verhogen. Enerzijds doet het\n"
+                "kabinet dit door het onbenut arbeidspotentieel aan te spreken.\n" + BODY * 2),
+    ]
+    assert _sections(pages)[2] == {"1. Arbeidsmarktkrapte"}
+
+
 def test_a_footnote_that_lists_names_in_a_sentence_is_quoted_a_title_is_not():
     from assistant.chunk import is_quoted_footnote
 
