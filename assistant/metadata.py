@@ -27,9 +27,8 @@ _MONTHS = {
     "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
     "december": 12, "dec": 12,
 }  # fmt: skip
-_DATE = re.compile(
-    r"\b(\d{1,2})\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{4})\b", re.I
-)
+_DATE_FORM = r"(\d{1,2})\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{4})"
+_DATE = re.compile(r"\b" + _DATE_FORM + r"\b", re.I)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
 
 
@@ -464,8 +463,8 @@ def _labelled_date(page: str) -> str | None:
         m = _DATUM_LABEL.match(line)
         if not m:
             continue
-        for candidate in [m.group(1)] + lines[i + 1 : i + 4]:
-            if len(candidate) <= 40:
+        for n, candidate in enumerate([m.group(1)] + lines[i + 1 : i + 4]):
+            if len(candidate) <= (60 if n == 0 else 40):  # "Datum: Uitsluitend verstuurd per mail op 14 juni 2021"
                 iso = parse_dutch_date(candidate)
                 if iso:
                     return iso
@@ -491,8 +490,18 @@ def _text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | Non
             iso = parse_dutch_date(m.group(1))
             if iso:
                 return iso
-    # a cover page whose line is just a date ("13 september 2024")
-    for line in _first_lines(pages, 8):
-        if _DATE.fullmatch(line.strip()):
-            return parse_dutch_date(line)
+    # a cover page's line that is a date ("13 september 2024", "Maandag 26 mei 2025", "Versie 4.3,
+    # 28 april 2023", "Woensdag 10 juli 2024 10.00 – 11.00 uur"), or a date in the first line
+    # ("Besluitenlijst raadsvergadering 29 juni 2015 aanvang 17.00 uur")
+    for k, line in enumerate(_first_lines(pages, 8)):
+        m = _COVER_DATE.fullmatch(line.strip())
+        if m or (k == 0 and _DATE.search(line)):
+            iso = parse_dutch_date(m.group("date") if m else line)
+            if iso:
+                return iso
     return None
+
+
+_COVER_DATE = re.compile(
+    r"(?:(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\s+|versie\s*:?\s*[\d.]+\s*,?\s*)?"
+    r"(?P<date>" + _DATE_FORM + r")(?:\s+\d{1,2}[.:]\d{2}\b.*)?", re.I)

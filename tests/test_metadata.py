@@ -169,6 +169,19 @@ def test_fallback_title_that_ends_open_goes_on_in_the_next_line():
     assert study.title == "Kansen voor deelfiets en deelscooter"
 
 
+def test_dates_on_cover_pages_and_in_first_lines():
+    assert detect(["Kader voor inzet van generatieve AI\nMaandag 26 mei 2025\n\nInleiding\nHet kader."]).date == "2025-05-26"
+    assert detect(["Programma van Eisen\nVersie 0.5, 19 mei 2020\n\nDit document beschrijft de eisen."]).date == "2020-05-19"
+    assert detect(["Verslag bestuurlijk overleg\nWoensdag 10 juli 2024 10.00 – 11.00 uur\nLocatie: Almelo\n"
+                   "Aanwezig: de gedeputeerde."]).date == "2024-07-10"
+    assert detect(["Besluitenlijst raadsvergadering 29 juni 2015 aanvang 17.00 uur\n1. Opening\n"]).date == "2015-06-29"
+    assert detect(["Besluit op Wob-verzoek\nDatum: Uitsluitend verstuurd per mail op 14 juni 2021\n"
+                   "Geachte heer,\nU vroeg om documenten."]).date == "2021-06-14"
+    # a date in running text further down is no document date
+    assert detect(["Verslag\nHet overleg ging over de brief.\nIn de vergadering van 3 maart 2021 is dit besproken.\n"
+                   ]).date is None
+
+
 def test_pdf_letter_end_to_end(tmp_path):
     path = tmp_path / "brief.pdf"
     path.write_bytes(
