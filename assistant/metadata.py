@@ -419,8 +419,29 @@ def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furnitur
     if not meta.signatories:
         meta.signatories = _signatories(pages)
     if not meta.title:
-        meta.title = _fallback_title(pages)
+        meta.title = _labelled_subject(raw_pages[0] if raw_pages else first) or _fallback_title(pages)
     return meta
+
+
+_SUBJECT_LABEL = re.compile(r"^\s*(?:Betreft|Onderwerp|Titel|Inzake)\s*:\s*(\S.{2,150})$")
+
+
+def _labelled_subject(page: str) -> str | None:
+    """The value of a "Betreft:" / "Onderwerp:" / "Titel:" line in the first 40 lines of a page
+    where no letterhead block was recognised (a scan's text layer, a memo), with its next line
+    when it wraps: "Titel: inventarisatie van regionale en landelijke maatregelen behorend bij" /
+    "escalatieladder (‘gereedschapskist)"."""
+    lines = [line.strip() for line in page.splitlines() if line.strip()][:40]
+    for i, line in enumerate(lines):
+        m = _SUBJECT_LABEL.match(line)
+        if not m:
+            continue
+        value = m.group(1).strip()
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if nxt and len(nxt) <= 80 and (_ends_open(value) or nxt[:1].islower()) and ":" not in nxt:
+            value = f"{value} {nxt}"
+        return value.rstrip(" :")
+    return None
 
 
 def _guess_kind(meta: DocumentMeta, pages: list[Page], furniture: Furniture) -> str | None:

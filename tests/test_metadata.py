@@ -182,6 +182,17 @@ def test_dates_on_cover_pages_and_in_first_lines():
                    ]).date is None
 
 
+def test_a_labelled_subject_outside_a_letterhead_is_the_title():
+    memo = detect(["172697\nAan: Doc-19\nDatum: 7 september\nOpsteller: Psc-19\n"
+                   "Titel: inventarisatie van regionale en landelijke maatregelen behorend bij\n"
+                   "escalatieladder (‘gereedschapskist)\nInleiding\nDe lessons learned zijn verstuurd."])
+    assert memo.title == ("inventarisatie van regionale en landelijke maatregelen behorend bij "
+                          "escalatieladder (‘gereedschapskist)")
+    scan = detect(["0 4 SEP, 2028 Datum:\nBetreft: Besluit op uw Wob-verzoek\nGeachte\nDirectie Wetgeving\n"
+                   "In uw brief van 9 juni 2020 heeft u verzocht om informatie."])
+    assert scan.title == "Besluit op uw Wob-verzoek"
+
+
 def test_pdf_letter_end_to_end(tmp_path):
     path = tmp_path / "brief.pdf"
     path.write_bytes(
