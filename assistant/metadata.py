@@ -378,6 +378,9 @@ def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furnitur
             meta.kenmerk = kenmerk
             break
 
+    if not meta.kenmerk and raw_pages:
+        meta.kenmerk = _row_kenmerk(raw_pages[0])
+
     kst, ah = _official_ids(furniture)
     official = " ".join(furniture.texts("official"))
     if ah or "Aanhangsel van de Handelingen" in official:
@@ -421,6 +424,23 @@ def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furnitur
     if not meta.title:
         meta.title = _labelled_subject(raw_pages[0] if raw_pages else first) or _fallback_title(pages)
     return meta
+
+
+_LABEL_ROW = re.compile(r"^Datum\s+(?:[\w.]+-)?(?:ons\s+)?kenmerk\b", re.I)
+_LEADING_DATE = re.compile(r"^(?:" + _DATE_FORM + r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})\s+(\S+)", re.I)
+
+
+def _row_kenmerk(page: str) -> str | None:
+    """The kenmerk of a letterhead set as a row of labels over a row of values: "Datum GS-kenmerk
+    Inlichtingen bij" / "16.07.2024 2024-015664" (the value after the date)."""
+    lines = [line.strip() for line in page.splitlines() if line.strip()][:40]
+    for label, values in zip(lines, lines[1:]):
+        if _LABEL_ROW.match(label):
+            m = _LEADING_DATE.match(values)
+            rest = values[m.start(m.lastindex):] if m else ""
+            if m and parse_dutch_date(values) and len(m.group(m.lastindex)) >= 4 and not parse_dutch_date(rest[:20]):
+                return _valid_kenmerk(m.group(m.lastindex))
+    return None
 
 
 _SUBJECT_LABEL = re.compile(r"^\s*(?:Betreft|Onderwerp|Titel|Inzake)\s*:\s*(\S.{2,150})$")

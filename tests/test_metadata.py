@@ -193,6 +193,17 @@ def test_a_labelled_subject_outside_a_letterhead_is_the_title():
     assert scan.title == "Besluit op uw Wob-verzoek"
 
 
+def test_a_row_of_labels_over_a_row_of_values_gives_the_kenmerk():
+    proposal = detect(["Statenvoorstel nr. PS24-000439\nDatum GS-kenmerk Inlichtingen bij Gedeputeerde(n)\n"
+                       "16.07.2024 2024-015664\nT.A. de Bree\nAan Provinciale Staten\nWij stellen u voor."])
+    assert (proposal.date, proposal.kenmerk) == ("2024-07-16", "2024-015664")
+    letter = detect(["Datum Ons kenmerk\n3 maart 2021 BZ-2021/1234\nGeachte voorzitter,\nHierbij."])
+    assert letter.kenmerk == "BZ-2021/1234"
+    # a value row without a date in front, or a date that follows, gives none
+    assert detect(["Datum Kenmerk\nzie hieronder\nGeachte heer,\nHierbij."]).kenmerk is None
+    assert detect(["Datum Kenmerk\n3 maart 2021 12 maart 2021\nGeachte heer,\nHierbij."]).kenmerk is None
+
+
 def test_pdf_letter_end_to_end(tmp_path):
     path = tmp_path / "brief.pdf"
     path.write_bytes(
