@@ -171,6 +171,49 @@ def _lines(pages: list[Page]) -> list[_Line | None]:
     return out
 
 
+_CONTENTS_ENTRY = re.compile(r"^\S.*?(?:\s|(?P<dots>\.{3,})\s*)(?P<page>\d{1,3})$")
+_CONTENTS_HEADING = re.compile(r"^(?:Inhoud|Inhoudsopgave|Inhoudstafel|Contents|Table of contents)$", re.IGNORECASE)
+
+
+def _contents_lines(lines: list[_Line | None]) -> set[int]:
+    """The lines of a table of contents: runs of at least three lines (blank lines between them
+    allowed, a page break, and an entry wrapped over two lines) that each end in a page number, the numbers never going down
+    ("Samenvatting 3" / "1. Aanleiding, doel & onderzoeksopzet 4" / "2. Ontwerpprincipes 6"),
+    under an "Inhoud" / "Inhoudsopgave" line or with dot leaders. Their numbered titles are
+    entries, not the headings of what follows. (A Kamervragen question that ends in a note
+    mark, "Vraag 1 ... NOS? 1", is no entry: no contents heading, no leaders.)"""
+    out: set[int] = set()
+    run: list[tuple[int, int, bool]] = []  # (line index, page number it names, dot leaders)
+    headed = False  # an "Inhoud" line came right before the run
+
+    def close() -> None:
+        if len(run) >= 3 and (headed or sum(dots for _, _, dots in run) >= 2):
+            out.update(i for i, _, _ in run)
+        run.clear()
+
+    def entry(j: int) -> re.Match | None:
+        nxt = next((x for x in lines[j:] if x is not None), None)
+        return _CONTENTS_ENTRY.match(nxt.text) if nxt is not None else None
+
+    for i, ln in enumerate(lines):
+        if ln is None:
+            continue
+        m = _CONTENTS_ENTRY.match(ln.text)
+        if m and run and int(m.group("page")) >= run[-1][1]:
+            run.append((i, int(m.group("page")), bool(m.group("dots"))))
+            continue
+        wrapped = entry(i + 1) if run and not m else None
+        if wrapped and int(wrapped.group("page")) >= run[-1][1]:
+            out.add(i)  # an entry that wraps: "2. Bevindingen over het gebruik van ebMS2 en de" / "... 8"
+            continue
+        close()
+        headed = bool(_CONTENTS_HEADING.match(ln.text)) or (headed and m is not None and not run)
+        if m:
+            run.append((i, int(m.group("page")), bool(m.group("dots"))))
+    close()
+    return out
+
+
 def _is_paragraph_end(line: _Line, typical: float) -> bool:
     """A line that ends a sentence well short of the typical line width ends a paragraph."""
     return bool(SENTENCE_END.search(line.text)) and len(line.text) < 0.72 * typical
@@ -195,11 +238,17 @@ def _units(pages: list[Page]) -> list[_Unit]:
 
     skip_to = -1
     marked = {(p.number, offset): label for p in pages for offset, label in p.headings}
+    contents = _contents_lines(lines)
     for i, ln in enumerate(lines):
         if i <= skip_to:
             continue
         if ln is None:
             flush_paragraph()
+            continue
+        if i in contents:  # "5. Conclusies & aanbevelingen 15" in a table of contents: no heading
+            if not para:
+                para_section = section
+            para.append(ln)
             continue
         if (ln.page, ln.start) in marked:  # a heading by the source format's own markup
             flush_paragraph()

@@ -94,6 +94,23 @@ def test_a_numbered_sentence_whose_second_line_ends_a_sentence_is_no_heading():
     assert _sections(pages)[2] == {"1. Arbeidsmarktkrapte"}
 
 
+def test_entries_of_a_table_of_contents_are_no_headings():
+    # as in a provincial study: the contents, then the summary, which is no part of chapter 5
+    pages = [
+        Page(1, "Inhoud\nSamenvatting 3\n1. Aanleiding, doel & onderzoeksopzet 4\n2. Ontwerpprincipes 6\n"
+                "3. Afstand naar de halte en de\nreistijd van de bus 9\n5. Conclusies & aanbevelingen 15\n"),
+        Page(2, "Samenvatting\n" + BODY * 2),
+        Page(3, "1. Aanleiding, doel & onderzoeksopzet\n\n" + BODY * 2),
+    ]
+    s = _sections(pages)
+    assert s[2] == {None}
+    assert s[3] == {"1. Aanleiding, doel & onderzoeksopzet"}
+    # Kamervragen whose questions end in a note mark are no contents: they stay headings
+    questions = [Page(1, "Vraag 1\nBent u bekend met het artikel? 1\nAntwoord 1\nJa. 2\n" + BODY * 2 +
+                         "\nVraag 2\nKunt u dat uitleggen? 3\nAntwoord 2\n" + BODY * 2)]
+    assert {p.section for p in chunk_pages(questions)} == {"Vraag 1", "Vraag 2"}
+
+
 def test_a_footnote_that_lists_names_in_a_sentence_is_quoted_a_title_is_not():
     from assistant.chunk import is_quoted_footnote
 
