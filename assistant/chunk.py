@@ -171,6 +171,40 @@ def _lines(pages: list[Page]) -> list[_Line | None]:
     return out
 
 
+# the unnumbered headings of Woo/Wob decisions, reports and memos
+_PLAIN_HEADINGS = frozenset((
+    "samenvatting", "managementsamenvatting", "inleiding", "aanleiding", "achtergrond", "conclusie", "conclusies",
+    "aanbevelingen", "overwegingen", "wettelijk kader", "inventarisatie documenten", "inventarisatie",
+    "wijze van openbaarmaking", "plaatsing op internet", "zienswijzen", "zienswijze", "bezwaarmogelijkheid",
+    "bezwaarclausule", "motivering", "procedure", "verloop van de procedure", "toelichting", "vervolg", "planning",
+    "advies", "besluit", "uw verzoek",
+))
+
+
+def _plain_headings(lines: list[_Line | None]) -> tuple[dict[str, tuple[str, bool]], set[int]]:
+    """Unnumbered headings ("Overwegingen", "Wettelijk kader", "Samenvatting"): a line that is
+    only such a phrase, followed by a line that starts with a capital, and used at most twice in
+    the document (a decision list that labels every item "Besluit" has no such section). They
+    head a section only outside numbered sections ("Conclusie" under "4. Verbod korte vluchten
+    Benelux" stays in that section)."""
+    counts: dict[str, list[int]] = {}
+    for i, ln in enumerate(lines):
+        if ln is not None:
+            key = ln.text.rstrip(" :").lower()
+            if key in _PLAIN_HEADINGS:
+                counts.setdefault(key, []).append(i)
+    labels, at = {}, set()
+    for key, where in counts.items():
+        if len(where) > 2:
+            continue
+        for i in where:
+            nxt = next((x for x in lines[i + 1:] if x is not None), None)
+            if nxt is not None and nxt.text[:1].isupper():
+                labels[key] = (lines[i].text.rstrip(" :"), True)
+                at.add(i)
+    return labels, at
+
+
 _CONTENTS_ENTRY = re.compile(r"^\S.*?(?:\s|(?P<dots>\.{3,})\s*)(?P<page>\d{1,3})$")
 _CONTENTS_HEADING = re.compile(r"^(?:Inhoud|Inhoudsopgave|Inhoudstafel|Contents|Table of contents)$", re.IGNORECASE)
 
@@ -239,6 +273,7 @@ def _units(pages: list[Page]) -> list[_Unit]:
     skip_to = -1
     marked = {(p.number, offset): label for p in pages for offset, label in p.headings}
     contents = _contents_lines(lines)
+    plain, plain_at = _plain_headings(lines)
     for i, ln in enumerate(lines):
         if i <= skip_to:
             continue
@@ -269,6 +304,8 @@ def _units(pages: list[Page]) -> list[_Unit]:
             flush_paragraph()
             continue
         head = heading_label(ln.text)
+        if head is None and i in plain_at and (section is None or section.lower() in _PLAIN_HEADINGS):
+            head = plain[ln.text.rstrip(" :").lower()]  # "Overwegingen": never under a numbered heading
         if head is not None and head[1] and _runs_on(lines, i):
             head = None  # "2. De verzoeker vermeldt ... of het daarop" / "betrekking hebbend document, ..."
         if head is not None:

@@ -103,12 +103,29 @@ def test_entries_of_a_table_of_contents_are_no_headings():
         Page(3, "1. Aanleiding, doel & onderzoeksopzet\n\n" + BODY * 2),
     ]
     s = _sections(pages)
-    assert s[2] == {None}
+    assert not any(label and label[-1].isdigit() for label in s[2]), s[2]  # no "... 15" entry
     assert s[3] == {"1. Aanleiding, doel & onderzoeksopzet"}
     # Kamervragen whose questions end in a note mark are no contents: they stay headings
     questions = [Page(1, "Vraag 1\nBent u bekend met het artikel? 1\nAntwoord 1\nJa. 2\n" + BODY * 2 +
                          "\nVraag 2\nKunt u dat uitleggen? 3\nAntwoord 2\n" + BODY * 2)]
     assert {p.section for p in chunk_pages(questions)} == {"Vraag 1", "Vraag 2"}
+
+
+def test_unnumbered_headings_of_a_decision_label_their_sections():
+    # as in a Wob decision: plain headings, each used once or twice
+    pages = [
+        Page(1, "Geachte heer,\n\n" + BODY * 2 + "\nProcedure\n" + BODY.replace("woningen", "brieven") * 2),
+        Page(2, "Overwegingen\n" + BODY.replace("woningen", "documenten") * 2),
+    ]
+    s = _sections(pages)
+    assert s[2] == {"Overwegingen"} and "Procedure" in s[1]
+    # a label every item of a decision list carries is no heading; under a numbered heading a
+    # plain one does not replace it
+    items = [Page(1, "".join(f"{n}. Onderwerp {n}\nBesluit\nHet college stemt in met voorstel {n}. " + BODY
+                             for n in range(1, 4))),
+             Page(2, "4. Verbod korte vluchten\n" + BODY + "\nConclusie\n" + BODY.replace("woningen", "vluchten"))]
+    s = _sections(items)
+    assert "Besluit" not in s[1] and s[2] == {"4. Verbod korte vluchten"}
 
 
 def test_a_footnote_that_lists_names_in_a_sentence_is_quoted_a_title_is_not():
