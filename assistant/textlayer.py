@@ -36,6 +36,9 @@ _COMMON_WORDS = frozenset(
     naar wordt worden dit deze zal tot over kan heeft hebben u ik wij we zij the of and to for on
     that with by be are this""".split()
 )
+# a web or mail address, or a query string, is no word ("https://confluence.knmi.nl/download/...",
+# "version=1&modificationDate=1629898278553&api=v2"): on a short page it alone looked glued
+_ADDRESS = re.compile(r"://|^www\.|@|=")
 GLUED_WORD_LENGTH = 9.5  # mean letters per word at or above which the spaces are lost
 SUSPECT_WORD_LENGTH = 7.5  # at or above this (on 200+ characters), a second extractor is tried
 SPACED_WORD_LENGTH = 2.0  # mean letters per word at or below which every letter stands alone
@@ -94,7 +97,7 @@ def page_quality(text: str) -> PageQuality:
     """Measure one page's text."""
     visible = [c for c in text if not c.isspace()]
     letters = sum(c.isalpha() for c in visible)
-    words = [w for w in (_LETTERS.findall(tok) for tok in _WORDS.findall(text)) if w]
+    words = [w for w in (_LETTERS.findall(tok) for tok in _WORDS.findall(text) if not _ADDRESS.search(tok)) if w]
     lengths = [sum(len(part) for part in w) for w in words]
     flat = [part.lower() for w in words for part in w]
     total = sum(lengths)

@@ -7,8 +7,8 @@ these corpora of answerable and unanswerable questions:
   seed     benchmarks/data seed calibration questions, seed_unanswerable.txt, offtopic_questions.txt
   multi    benchmarks/data multi-document calibration questions (and the seed ones), multidoc_unanswerable.txt
   unseen   shared/eval/unseen-dev/qa.jsonl, split 'tune' only (the 'confirm' half is never used here)
-  heldout2-a, -b, heldout3-c, -d   the halves of benchmarks/data/heldout2 and heldout3 (12 further
-           documents each), checked, never fitted on
+  heldout2-a, -b, heldout3-c, -d, heldout4-e, -f   the halves of benchmarks/data/heldout2, 3 and 4
+           (12, 12 and 10 further documents), checked, never fitted on
   kv       the Kamervragen questions (shared/eval/kamervragen_dev.csv, every 10th), all answerable, on the
            throw-away index of answers and distractors that `assistant eval` builds
 
@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fit", default="seed,multi,unseen", help="corpora the thresholds are chosen on")
     p.add_argument("--verbatim", action="append", metavar="NAME=DIR:SPLIT",
                    default=[f"heldout2-a={DATA / 'heldout2'}:a", f"heldout2-b={DATA / 'heldout2'}:b",
-                            f"heldout3-c={DATA / 'heldout3'}:c", f"heldout3-d={DATA / 'heldout3'}:d"],
+                            f"heldout3-c={DATA / 'heldout3'}:c", f"heldout3-d={DATA / 'heldout3'}:d",
+                            f"heldout4-e={DATA / 'heldout4'}:e", f"heldout4-f={DATA / 'heldout4'}:f"],
                    help="also the questions of SPLIT (or SPLIT,SPLIT) of a verbatim set in DIR, on the index "
                         "--dir/INDEX that eval_retrieval.py --verbatim INDEX=DIR built (INDEX: NAME before any '-')")
     p.add_argument("--pooled", action="store_true",

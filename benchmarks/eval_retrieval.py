@@ -6,10 +6,10 @@ Builds (or reuses: unchanged files are skipped) these indexes in --dir:
   seed/     corpus/ only (the seed letter)
   multi/    corpus/ + shared/corpus-real/{letters,kamervragen,wob-besluiten}
   unseen/   the 16 PDFs of shared/eval/unseen-dev/pdfs on their own
-  heldout2/, heldout3/   the 12 PDFs of benchmarks/data/heldout2 and heldout3, each on their own
+  heldout2/, heldout3/, heldout4/   the PDFs of benchmarks/data/heldout2, 3 and 4, each on their own
 and prints, for hybrid, dense and lexical search:
   - unseen-dev/qa.jsonl on unseen/ (and the heldout sets on theirs): document, page and lenient
-    hits per split (tune/confirm, a/b, c/d), language and kind, and the no-answer decision;
+    hits per split (tune/confirm, a/b, c/d, e/f), language and kind, and the no-answer decision;
   - dev_seed_qa.jsonl on seed/ and dev_multidoc_qa.jsonl on multi/: hit@1, hit@5, MRR per
     language, the no-answer decision and the misses;
   - kamervragen_dev.csv: recall@1/5/10 and MRR (a throw-away index of its answers and
@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-kamervragen", action="store_true", help="leave out the (slow) Kamervragen CSV")
     p.add_argument("--calibration", action="store_true", help="also the no-answer calibration questions")
     p.add_argument("--json", action="store_true", help="one JSON object instead of tables")
-    p.add_argument("--sets", default="unseen,heldout2,heldout3,seed,multi,kamervragen",
-                   help="comma-separated: unseen, heldout2, heldout3 (benchmarks/data/...), seed, multi, "
+    p.add_argument("--sets", default="unseen,heldout2,heldout3,heldout4,seed,multi,kamervragen",
+                   help="comma-separated: unseen, heldout2, heldout3, heldout4 (benchmarks/data/...), seed, multi, "
                         "kamervragen (default: all)")
     p.add_argument("--verbatim", action="append", default=[], metavar="NAME=DIR",
                    help="also a verbatim-answer set laid out as unseen-dev (DIR/pdfs, DIR/qa.jsonl), "
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                                           f"{n_un} unanswerable)"))
 
     verbatim = [("unseen-dev", unseen)] if "unseen" in sets else []
-    for name in ("heldout2", "heldout3"):
+    for name in ("heldout2", "heldout3", "heldout4"):
         if name in sets:
             verbatim.append((name, DATA / name))
     for item in args.verbatim:

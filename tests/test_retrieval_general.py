@@ -132,6 +132,11 @@ def test_page_quality_flags_glued_and_spaced_text_only():
     assert page_quality(cover).problem is None
     assert page_quality("Retouradres Postbus 20350 2500EJ DenHaag aadinzakekinderopvangtoeslagenuitvoering"
                         "dienstbelastingen2513AADenHaag").glued
+    # a short page that holds a long web address (a KNMI work instruction's last page) is not glued
+    links = ("ANNEX 15 - SIGMET WS en WV productspecificatie: SLA KNMI-LVNL\n11. Terminologie\nICAO Doc 8400 "
+             "Abbrevations and Codes:\nhttps://confluence.knmi.nl/download/attachments/82317374/List%20Abbreviations."
+             "pdf?\nversion=1&modificationDate=1629898278553&api=v2")
+    assert page_quality(links).problem is None
 
 
 def test_glued_text_layer_is_read_again_with_a_second_extractor(tmp_path, settings_factory):
