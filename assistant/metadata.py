@@ -30,6 +30,8 @@ _MONTHS = {
 _DATE_FORM = r"(\d{1,2})\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{4})"
 _DATE = re.compile(r"\b" + _DATE_FORM + r"\b", re.I)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
+# a date stamp on a scanned letter: "09MRT2021", "4 SEP, 2021" (upper case only)
+_STAMP = re.compile(r"(?<!\d)(\d{1,2})\s?(JAN|FEB|MRT|MAA|APR|MEI|JUN|JUL|AUG|SEP|OKT|NOV|DEC)[.,]?\s?(\d{4})(?!\d)")
 
 
 def parse_dutch_date(text: str) -> str | None:
@@ -41,6 +43,10 @@ def parse_dutch_date(text: str) -> str | None:
     for m in _NUMERIC_DATE.finditer(text):
         iso = _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
         if iso:
+            return iso
+    for m in _STAMP.finditer(text):
+        iso = _iso(int(m.group(3)), _MONTHS.get(m.group(2).lower(), 3), int(m.group(1)))
+        if iso and iso <= _dt.date.today().isoformat():  # OCR misreads stamps ("2028" for "2020")
             return iso
     return None
 
@@ -492,6 +498,7 @@ def _guess_kind(meta: DocumentMeta, pages: list[Page], furniture: Furniture) -> 
 
 
 _DATUM_LABEL = re.compile(r"^\s*Datum\b\s*:?\s*(.*)$")
+_STAMPED_LABEL = re.compile(r"^\s*(\S.{3,18}?)\s*Datum$")  # a stamp read before its label: "09MRT2021Datum"
 
 
 def _labelled_date(page: str) -> str | None:
@@ -501,7 +508,7 @@ def _labelled_date(page: str) -> str | None:
     "12-03-2024") where no letterhead block was recognised."""
     lines = [line.strip() for line in page.splitlines() if line.strip()][:40]
     for i, line in enumerate(lines):
-        m = _DATUM_LABEL.match(line)
+        m = _DATUM_LABEL.match(line) or _STAMPED_LABEL.match(line)
         if not m:
             continue
         for n, candidate in enumerate([m.group(1)] + lines[i + 1 : i + 4]):
@@ -536,7 +543,7 @@ def _text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | Non
     # ("Besluitenlijst raadsvergadering 29 juni 2015 aanvang 17.00 uur")
     for k, line in enumerate(_first_lines(pages, 8)):
         m = _COVER_DATE.fullmatch(line.strip())
-        if m or (k == 0 and _DATE.search(line)):
+        if m or (k == 0 and _DATE.search(line) and len(line.split()) <= 10):  # a title, not a sentence
             iso = parse_dutch_date(m.group("date") if m else line)
             if iso:
                 return iso

@@ -177,6 +177,14 @@ def test_dates_on_cover_pages_and_in_first_lines():
     assert detect(["Besluitenlijst raadsvergadering 29 juni 2015 aanvang 17.00 uur\n1. Opening\n"]).date == "2015-06-29"
     assert detect(["Besluit op Wob-verzoek\nDatum: Uitsluitend verstuurd per mail op 14 juni 2021\n"
                    "Geachte heer,\nU vroeg om documenten."]).date == "2021-06-14"
+    # a date stamp read before its label on a scanned letter; an OCR misread in the future is none
+    assert detect(["Ministerie van Binnenlandse Zaken\n09MRT2021Datum\nBetreft Beslissing op uw Wob verzoek\n"
+                   "Bij brief van 19 oktober 2020 heeft u bij mijn ministerie een verzoek ingediend als bedoeld."
+                   ]).date == "2021-03-09"
+    assert parse_dutch_date("4 SEP, 2021") == "2021-09-04" and parse_dutch_date("0 4 SEP, 2098") is None
+    # a first line that is a sentence gives no date
+    assert detect(["Bij brief van 19 oktober 2020 heeft u bij mijn ministerie een verzoek ingediend als bedoeld "
+                   "in artikel 3.\nIk heb de ontvangst bevestigd."]).date is None
     # a date in running text further down is no document date
     assert detect(["Verslag\nHet overleg ging over de brief.\nIn de vergadering van 3 maart 2021 is dit besproken.\n"
                    ]).date is None
