@@ -77,7 +77,8 @@ def heading_label(line: str) -> tuple[str, bool] | None:
         title = m.group("title").strip()
         words = title.split()
         if (len(words) <= 12 and not re.search(r"[.;,]$", title) and not re.match(r"^[0-9]{4}\b", s)
-                and words[-1].lower() not in _OPEN_ENDINGS):
+                and words[-1].lower() not in _OPEN_ENDINGS
+                and not (title.endswith(":") and len(words) >= 5)):  # "1. Het verstrekken ... voor zover dit:"
             return re.sub(r"\s+", " ", s), True
     return None
 

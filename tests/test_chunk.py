@@ -128,6 +128,18 @@ def test_unnumbered_headings_of_a_decision_label_their_sections():
     assert "Besluit" not in s[1] and s[2] == {"4. Verbod korte vluchten"}
 
 
+def test_a_numbered_clause_that_opens_a_list_is_no_heading():
+    # the Wob's article 10 as quoted in a decision's annex
+    pages = [
+        Page(1, "Bijlage 1\n\n" + BODY * 2),
+        Page(2, "1. Het verstrekken van informatie ingevolge deze wet blijft achterwege voor zover dit:\n"
+                "a. de eenheid van de Kroon in gevaar zou kunnen brengen;\n" + BODY * 2),
+        Page(3, "2. Conclusie:\n" + BODY * 2),
+    ]
+    s = _sections(pages)
+    assert s[2] == {"Bijlage 1"} and s[3] == {"2. Conclusie:"}
+
+
 def test_a_footnote_that_lists_names_in_a_sentence_is_quoted_a_title_is_not():
     from assistant.chunk import is_quoted_footnote
 
