@@ -29,6 +29,8 @@ _LABEL_HEADING = re.compile(
     r"Paragraaf|Bijlage|Onderdeel|Conclusie|Advies)\s+[0-9]{1,3}[a-z]?"
     r"(?:(?:\s*,\s*|\s+(?:en|and)\s+)[0-9]{1,3}[a-z]?)*)\s*(?::|\.|$|\s+[-–]\s)",
 )
+# "Bijlage A", "Bijlage II", "Bijlage B bij 2020-259648": an annex lettered or numbered in roman
+_ANNEX_HEADING = re.compile(r"^(?P<label>Bijlage\s+(?:[A-H]|[IVX]{1,4}))(?:\s*(?::|\.|$|\s[-–]\s)|\s+bij\s)")
 # "1. Inleiding", "2.3 Reactie van het kabinet", "IV. Slot", "A. Algemeen"
 _NUMBERED_HEADING = re.compile(
     r"^(?P<num>(?:[0-9]{1,2}(?:\.[0-9]{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H]\.))\s+(?P<title>[A-Z\u00c0-\u00de‘'\"][^\n]{1,90})$"
@@ -69,7 +71,7 @@ def heading_label(line: str) -> tuple[str, bool] | None:
     s = line.strip()
     if not s:
         return None
-    m = _LABEL_HEADING.match(s)
+    m = _LABEL_HEADING.match(s) or _ANNEX_HEADING.match(s)
     if m:
         return re.sub(r"\s+", " ", m.group("label")), False
     m = _NUMBERED_HEADING.match(s)

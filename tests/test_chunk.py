@@ -128,16 +128,20 @@ def test_unnumbered_headings_of_a_decision_label_their_sections():
     assert "Besluit" not in s[1] and s[2] == {"4. Verbod korte vluchten"}
 
 
-def test_a_numbered_clause_that_opens_a_list_is_no_heading():
+def test_a_numbered_clause_that_opens_a_list_is_no_heading_an_annex_letter_is():
     # the Wob's article 10 as quoted in a decision's annex
     pages = [
         Page(1, "Bijlage 1\n\n" + BODY * 2),
         Page(2, "1. Het verstrekken van informatie ingevolge deze wet blijft achterwege voor zover dit:\n"
                 "a. de eenheid van de Kroon in gevaar zou kunnen brengen;\n" + BODY * 2),
         Page(3, "2. Conclusie:\n" + BODY * 2),
+        # an annex lettered or numbered in roman is a section of its own
+        Page(4, "Bijlage B bij 2020-259648\nTabel 2013: box 3-vermogen\n" + BODY * 2),
+        Page(5, "Bijlage IV\n" + BODY * 2),
     ]
     s = _sections(pages)
     assert s[2] == {"Bijlage 1"} and s[3] == {"2. Conclusie:"}
+    assert s[4] == {"Bijlage B"} and s[5] == {"Bijlage IV"}
 
 
 def test_a_footnote_that_lists_names_in_a_sentence_is_quoted_a_title_is_not():
