@@ -37,9 +37,10 @@ _NUMBERED_HEADING = re.compile(
 )
 # a line that ends in an article, preposition or conjunction goes on on the next line: a numbered
 # sentence of a law or a decision ("2. Over persoonlijke beleidsopvattingen kan met het oog op
-# een goede en"), not a heading
-_OPEN_ENDINGS = frozenset("de het een en of van met op te voor in aan bij door naar om over uit tot dat die als "
-                          "the a an and or of to for with on by".split())
+# een goede en"), not a heading; a title that wraps ("Sneller reizen met de bus in" / "Zuid-Holland",
+# assistant/metadata.py)
+OPEN_ENDINGS = frozenset("de het een en of van met op te voor in aan bij door naar om over uit tot dat die als "
+                         "the a an and or of to for with on by".split())
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -79,7 +80,7 @@ def heading_label(line: str) -> tuple[str, bool] | None:
         title = m.group("title").strip()
         words = title.split()
         if (len(words) <= 12 and not re.search(r"[.;,]$", title) and not re.match(r"^[0-9]{4}\b", s)
-                and words[-1].lower() not in _OPEN_ENDINGS
+                and words[-1].lower() not in OPEN_ENDINGS
                 and not (title.endswith(":") and len(words) >= 5)):  # "1. Het verstrekken ... voor zover dit:"
             return re.sub(r"\s+", " ", s), True
     return None
@@ -114,7 +115,7 @@ def _wrapped_heading(lines: list[_Line | None], i: int) -> tuple[str, int] | Non
     if not m or not more or len(m.group("title").split()) > 12 or re.search(r"[.;:!?]\s", m.group("title")):
         return None
     lower = _continues_lower(more)
-    if not (lower or (more[:1].isupper() and m.group("title").split()[-1].lower() in _OPEN_ENDINGS)):
+    if not (lower or (more[:1].isupper() and m.group("title").split()[-1].lower() in OPEN_ENDINGS)):
         return None
     if (len(more.split()) > (5 if lower else 8) or SENTENCE_END.search(more) or more.endswith((";", ",", ":"))
             or re.search(r"[.;:!?]\s", more)):
@@ -184,7 +185,7 @@ _PLAIN_HEADINGS = frozenset((
 ))
 
 
-def _plain_headings(lines: list[_Line | None]) -> tuple[dict[str, tuple[str, bool]], set[int]]:
+def _plain_headings(lines: list[_Line | None]) -> dict[int, str]:
     """Unnumbered headings ("Overwegingen", "Wettelijk kader", "Samenvatting"): a line that is
     only such a phrase, followed by a line that starts with a capital, and used at most twice in
     the document (a decision list that labels every item "Besluit" has no such section). They
@@ -196,16 +197,13 @@ def _plain_headings(lines: list[_Line | None]) -> tuple[dict[str, tuple[str, boo
             key = ln.text.rstrip(" :").lower()
             if key in _PLAIN_HEADINGS:
                 counts.setdefault(key, []).append(i)
-    labels, at = {}, set()
-    for key, where in counts.items():
-        if len(where) > 2:
-            continue
-        for i in where:
+    labels: dict[int, str] = {}
+    for where in counts.values():
+        for i in where if len(where) <= 2 else ():
             nxt = next((x for x in lines[i + 1:] if x is not None), None)
             if nxt is not None and nxt.text[:1].isupper():
-                labels[key] = (lines[i].text.rstrip(" :"), True)
-                at.add(i)
-    return labels, at
+                labels[i] = lines[i].text.rstrip(" :")
+    return labels
 
 
 _CONTENTS_ENTRY = re.compile(r"^\S.*?(?:\s|(?P<dots>\.{3,})\s*)(?P<page>\d{1,3})$")
@@ -213,9 +211,10 @@ _CONTENTS_HEADING = re.compile(r"^(?:Inhoud|Inhoudsopgave|Inhoudstafel|Contents|
 
 
 def _contents_lines(lines: list[_Line | None]) -> set[int]:
-    """The lines of a table of contents: runs of at least three lines (blank lines between them
-    allowed, a page break, and an entry wrapped over two lines) that each end in a page number, the numbers never going down
-    ("Samenvatting 3" / "1. Aanleiding, doel & onderzoeksopzet 4" / "2. Ontwerpprincipes 6"),
+    """The lines of a table of contents: runs of at least three lines (blank lines between them,
+    a page break and an entry wrapped over two lines allowed) that each end in a page number,
+    the numbers never going down ("Samenvatting 3" / "1. Aanleiding, doel & onderzoeksopzet 4" /
+    "2. Ontwerpprincipes 6"),
     under an "Inhoud" / "Inhoudsopgave" line or with dot leaders. Their numbered titles are
     entries, not the headings of what follows. (A Kamervragen question that ends in a note
     mark, "Vraag 1 ... NOS? 1", is no entry: no contents heading, no leaders.)"""
@@ -244,7 +243,7 @@ def _contents_lines(lines: list[_Line | None]) -> set[int]:
             out.add(i)  # an entry that wraps: "2. Bevindingen over het gebruik van ebMS2 en de" / "... 8"
             continue
         close()
-        headed = bool(_CONTENTS_HEADING.match(ln.text)) or (headed and m is not None and not run)
+        headed = bool(_CONTENTS_HEADING.match(ln.text)) or (headed and m is not None)
         if m:
             run.append((i, int(m.group("page")), bool(m.group("dots"))))
     close()
@@ -276,7 +275,7 @@ def _units(pages: list[Page]) -> list[_Unit]:
     skip_to = -1
     marked = {(p.number, offset): label for p in pages for offset, label in p.headings}
     contents = _contents_lines(lines)
-    plain, plain_at = _plain_headings(lines)
+    plain = _plain_headings(lines)
     for i, ln in enumerate(lines):
         if i <= skip_to:
             continue
@@ -307,8 +306,8 @@ def _units(pages: list[Page]) -> list[_Unit]:
             flush_paragraph()
             continue
         head = heading_label(ln.text)
-        if head is None and i in plain_at and (section is None or section.lower() in _PLAIN_HEADINGS):
-            head = plain[ln.text.rstrip(" :").lower()]  # "Overwegingen": never under a numbered heading
+        if head is None and i in plain and (section is None or section.lower() in _PLAIN_HEADINGS):
+            head = plain[i], True  # "Overwegingen": never under a numbered heading
         if head is not None and head[1] and _runs_on(lines, i):
             head = None  # "2. De verzoeker vermeldt ... of het daarop" / "betrekking hebbend document, ..."
         if head is not None:

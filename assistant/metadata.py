@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from assistant.chunk import OPEN_ENDINGS
 from assistant.clean import Furniture
 from assistant.types import DocumentMeta, Page
 
@@ -31,7 +32,7 @@ _DATE_FORM = r"(\d{1,2})\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATE = re.compile(r"\b" + _DATE_FORM + r"\b", re.I)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
 # a date stamp on a scanned letter: "09MRT2021", "4 SEP, 2021" (upper case only)
-_STAMP = re.compile(r"(?<!\d)(\d{1,2})\s?(JAN|FEB|MRT|MAA|APR|MEI|JUN|JUL|AUG|SEP|OKT|NOV|DEC)[.,]?\s?(\d{4})(?!\d)")
+_STAMP = re.compile(r"(?<!\d)(\d{1,2})\s?(JAN|FEB|MRT|APR|MEI|JUN|JUL|AUG|SEP|OKT|NOV|DEC)[.,]?\s?(\d{4})(?!\d)")
 
 
 def parse_dutch_date(text: str) -> str | None:
@@ -45,7 +46,7 @@ def parse_dutch_date(text: str) -> str | None:
         if iso:
             return iso
     for m in _STAMP.finditer(text):
-        iso = _iso(int(m.group(3)), _MONTHS.get(m.group(2).lower(), 3), int(m.group(1)))
+        iso = _iso(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
         if iso and iso <= _dt.date.today().isoformat():  # OCR misreads stamps ("2028" for "2020")
             return iso
     return None
@@ -310,12 +311,14 @@ def _valid_kenmerk(value: str | None) -> str | None:
     return value
 
 
+def _head_lines(page: str, n: int = 40) -> list[str]:
+    """The first n non-blank lines of a raw page text, stripped."""
+    return [line.strip() for line in page.splitlines() if line.strip()][:n]
+
+
 def _first_lines(pages: list[Page], n: int = 12) -> list[str]:
-    for page in pages:
-        lines = [line.strip() for line in page.text.split("\n") if line.strip()]
-        if lines:
-            return lines[:n]
-    return []
+    """The first n non-blank lines of the first page with text."""
+    return next((lines for lines in (_head_lines(page.text, n) for page in pages) if lines), [])
 
 
 _SECTION_WORDS = frozenset(
@@ -352,14 +355,10 @@ def _fallback_title(pages: list[Page]) -> str | None:
     return None
 
 
-# a line that ends in one of these words goes on in the next: "Sneller reizen met de bus in" /
-# "Zuid-Holland"
-_OPEN_ENDS = frozenset("aan als bij de den der des door een en in met naar of om op over te tot uit van voor".split())
-
-
 def _ends_open(line: str) -> bool:
+    """A title line that goes on in the next: "Sneller reizen met de bus in" / "Zuid-Holland"."""
     words = line.split()
-    return len(words) >= 2 and words[-1] in _OPEN_ENDS
+    return len(words) >= 2 and words[-1] in OPEN_ENDINGS
 
 
 _GREETING_OR_SALUTATION = re.compile(r"^(?:Zeer |Hoog)?(?:[Gg]eachte|Beste|Dear)\b")
@@ -433,19 +432,19 @@ def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furnitur
 
 
 _LABEL_ROW = re.compile(r"^Datum\s+(?:[\w.]+-)?(?:ons\s+)?kenmerk\b", re.I)
-_LEADING_DATE = re.compile(r"^(?:" + _DATE_FORM + r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})\s+(\S+)", re.I)
+_LEADING_DATE = re.compile(r"^(?:" + _DATE_FORM + r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})\s+(?P<value>\S+)", re.I)
 
 
 def _row_kenmerk(page: str) -> str | None:
     """The kenmerk of a letterhead set as a row of labels over a row of values: "Datum GS-kenmerk
     Inlichtingen bij" / "16.07.2024 2024-015664" (the value after the date)."""
-    lines = [line.strip() for line in page.splitlines() if line.strip()][:40]
+    lines = _head_lines(page)
     for label, values in zip(lines, lines[1:]):
         if _LABEL_ROW.match(label):
             m = _LEADING_DATE.match(values)
-            rest = values[m.start(m.lastindex):] if m else ""
-            if m and parse_dutch_date(values) and len(m.group(m.lastindex)) >= 4 and not parse_dutch_date(rest[:20]):
-                return _valid_kenmerk(m.group(m.lastindex))
+            after = values[m.start("value"):][:20] if m else ""
+            if m and parse_dutch_date(values) and len(m["value"]) >= 4 and not parse_dutch_date(after):
+                return _valid_kenmerk(m["value"])  # the value after the date, never a second date
     return None
 
 
@@ -457,7 +456,7 @@ def _labelled_subject(page: str) -> str | None:
     where no letterhead block was recognised (a scan's text layer, a memo), with its next line
     when it wraps: "Titel: inventarisatie van regionale en landelijke maatregelen behorend bij" /
     "escalatieladder (‘gereedschapskist)"."""
-    lines = [line.strip() for line in page.splitlines() if line.strip()][:40]
+    lines = _head_lines(page)
     for i, line in enumerate(lines):
         m = _SUBJECT_LABEL.match(line)
         if not m:
@@ -506,7 +505,7 @@ def _labelled_date(page: str) -> str | None:
     of the three lines after it: forms set the labels and the values in columns ("Datum" /
     "GS-kenmerk" / "16.07.2024" / "2024-015664"), or the value under its label ("Datum" /
     "12-03-2024") where no letterhead block was recognised."""
-    lines = [line.strip() for line in page.splitlines() if line.strip()][:40]
+    lines = _head_lines(page)
     for i, line in enumerate(lines):
         m = _DATUM_LABEL.match(line) or _STAMPED_LABEL.match(line)
         if not m:
