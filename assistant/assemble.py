@@ -90,18 +90,28 @@ def attach_answers(hits: list[Candidate],
     the start of its answer ("Antwoord 3 Ja, ...") too: the question is what matches the
     user's words best, the answer is what they want. The answer is the first "Antwoord"
     passage after it, past at most ANSWER_WINDOW - 1 further questions (a combined
-    "Antwoord op vragen 5 en 6"), unless a hit ranked above shows it already; a hit ranked
-    below that only repeats it is dropped. `passages_between(doc_id, first, last)` reads a
-    document's body passages. Returns the hits."""
+    "Antwoord op vragen 5 en 6"), unless a hit ranked above shows it already. No passage is
+    shown twice: a hit ranked below loses the passages shown above, and what is left of it
+    joins the hit it continues ("Antwoord 5" and the passage after it, below "Vraag 5" with the
+    start of that answer, becomes one quote: the question and its whole answer), or else stays
+    a hit of its own. `passages_between(doc_id, first, last)` reads a document's body
+    passages. Returns the hits."""
     shown: set[int] = set()
     out: list[Candidate] = []
     for c in hits:
-        ids = [c.pid] + [r.id for r in c.extra]
-        if c.pid in shown and len(ids) == 1:
+        parts = [r for r in [c.row] + c.extra if r.id not in shown]
+        if not parts:
             continue  # already shown with a question ranked above it
-        shown.update(ids)
+        if len(parts) <= len(c.extra):  # it lost passages: keep the rest, after the hit they continue
+            shown.update(r.id for r in parts)
+            above = next((h for h in out if _continues(_last(h), parts[0])), None)
+            if above is not None:
+                above.extra.extend(parts)
+                continue
+            c.row, c.pid, c.extra = parts[0], parts[0].id, parts[1:]
+        shown.update([c.pid] + [r.id for r in c.extra])
         out.append(c)
-        last = c.extra[-1] if c.extra else c.row
+        last = _last(c)
         asked = section_numbers(last.section, _QUESTION_SECTION)
         if not asked:
             continue
@@ -115,6 +125,14 @@ def attach_answers(hits: list[Candidate],
             if not _QUESTION_SECTION.match(row.section or ""):
                 break
     return out
+
+
+def _last(hit: Candidate) -> PassageRow:
+    return hit.extra[-1] if hit.extra else hit.row
+
+
+def _continues(row: PassageRow, nxt: PassageRow) -> bool:
+    return row.doc_id == nxt.doc_id and row.ordinal + 1 == nxt.ordinal
 
 
 def make_hits(top: list[Candidate], documents: Mapping[str, DocumentInfo], found: bool,

@@ -265,6 +265,53 @@ def test_a_kamervragen_question_shows_its_answer(seed_assistant, tmp_path):
     assert len(ids) == len(set(ids))
 
 
+LONG_ANSWER = (
+    "Vraag 1\nHoeveel asielzoekers verbleven in oktober in de noodopvang in sporthallen, en hoe lang "
+    "bleven zij daar gemiddeld voordat zij naar een reguliere opvanglocatie van het COA konden "
+    "doorstromen? Welke gemeenten boden deze noodopvang aan?\n\n"
+    "Antwoord 1\n"
+    + " ".join(f"In week {n} verbleven gemiddeld {300 + 7 * n} asielzoekers in de noodopvang in "
+               f"sporthallen van de gemeente {town}, die de hallen voor {n + 2} weken beschikbaar stelde."
+               for n, town in enumerate(["Assen", "Zwolle", "Emmen", "Deventer", "Hengelo", "Almelo",
+                                         "Meppel"], 1))
+    + " De gemiddelde verblijfsduur in de sporthallen was negentien dagen; daarna stroomden zij door "
+      "naar een reguliere opvanglocatie van het COA. "
+    + " ".join(f"Na de doorstroom in week {n} zijn de sporthallen van {town} schoongemaakt en aan de "
+               f"sportverenigingen teruggegeven, die de kosten van {n * 1000} euro vergoed kregen."
+               for n, town in enumerate(["Assen", "Zwolle", "Emmen"], 1))
+    + "\n\nVraag 2\nBent u bereid de Kamer te informeren over de kosten van de noodopvang?\n\n"
+      "Antwoord 2\nJa, in de eerstvolgende voortgangsbrief over de opvang.\n")
+
+
+def test_no_passage_is_shown_twice_when_an_answer_runs_over_passages(seed_assistant, tmp_path):
+    """An answer of two passages is a hit of its own (the passages merged) while its question,
+    ranked above, shows the answer's first passage: the question's hit takes the rest of the
+    answer, and no passage is shown in two hits."""
+    f = tmp_path / "antwoord-noodopvang.txt"
+    f.write_text(LONG_ANSWER, encoding="utf-8")
+    [r] = seed_assistant.ingest([f])
+    assert r.status == "added", r
+    rows = seed_assistant.index.passages_between(r.doc_id, 0, 20)
+    answer = [x for x in rows if x.section == "Antwoord 1"]
+    assert len(answer) >= 2, [(x.section, len(x.text.split())) for x in rows]
+    s = seed_assistant.searcher()
+    seen_question = False
+    for q in ["Hoeveel asielzoekers verbleven in de noodopvang in sporthallen en hoe lang bleven zij daar?",
+              "How long did asylum seekers stay in emergency shelter in sports halls on average?",
+              "noodopvang sporthallen gemeenten verblijfsduur COA doorstroom"]:
+        hits = s.search(q, k=5).hits
+        ids = [i for h in hits for i in h.passage_ids]
+        assert len(ids) == len(set(ids)), (q, [h.passage_ids for h in hits])
+        for h in hits:
+            if h.section == "Vraag 1" and answer[0].id in h.passage_ids:
+                seen_question = True
+                parts = seed_assistant.index.passages(h.passage_ids)
+                assert h.text == " ".join(parts[i].text for i in h.passage_ids)
+                ordinals = [parts[i].ordinal for i in h.passage_ids]
+                assert ordinals == list(range(ordinals[0], ordinals[0] + len(ordinals))), ordinals
+    assert seen_question
+
+
 def test_top_hits_are_distinct_pieces_of_evidence(seed_assistant, tmp_path):
     """A second copy of the letter doubles every passage: the hits still show each text once,
     and passages next to each other in one document are one hit (up to MERGE_MAX_WORDS)."""
