@@ -7,8 +7,8 @@ these corpora of answerable and unanswerable questions:
   seed     benchmarks/data seed calibration questions, seed_unanswerable.txt, offtopic_questions.txt
   multi    benchmarks/data multi-document calibration questions (and the seed ones), multidoc_unanswerable.txt
   unseen   shared/eval/unseen-dev/qa.jsonl, split 'tune' only (the 'confirm' half is never used here)
-  heldout2-a, -b, heldout3-c, -d, heldout4-e, -f   the halves of benchmarks/data/heldout2, 3 and 4
-           (12, 12 and 10 further documents), checked, never fitted on
+  heldoutN-x   each half x of each benchmarks/data/heldoutN (heldout2-a, -b, heldout3-c, -d, ...: 10 to 12
+           further documents each), checked, never fitted on
   kv       the Kamervragen questions (shared/eval/kamervragen_dev.csv, every 10th), all answerable, on the
            throw-away index of answers and distractors that `assistant eval` builds
 
@@ -123,6 +123,18 @@ def apply(x: np.ndarray, th: dict) -> np.ndarray:
     return out
 
 
+def heldout_halves() -> list[str]:
+    """NAME=DIR:SPLIT for each half of each benchmarks/data/heldoutN (the splits its qa.jsonl names)."""
+    from eval_retrieval import heldout_sets
+
+    out = []
+    for folder in heldout_sets():
+        splits = sorted({json.loads(line).get("split") for line in (folder / "qa.jsonl").read_text().splitlines()
+                         if line.strip()} - {None})
+        out += [f"{folder.name}-{sp}={folder}:{sp}" for sp in splits]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dir", type=Path, default=Path("/tmp/pla-eval"))
@@ -131,9 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="most answerable questions refused on any fitting corpus (default 0.04)")
     p.add_argument("--fit", default="seed,multi,unseen", help="corpora the thresholds are chosen on")
     p.add_argument("--verbatim", action="append", metavar="NAME=DIR:SPLIT",
-                   default=[f"heldout2-a={DATA / 'heldout2'}:a", f"heldout2-b={DATA / 'heldout2'}:b",
-                            f"heldout3-c={DATA / 'heldout3'}:c", f"heldout3-d={DATA / 'heldout3'}:d",
-                            f"heldout4-e={DATA / 'heldout4'}:e", f"heldout4-f={DATA / 'heldout4'}:f"],
+                   default=None,
                    help="also the questions of SPLIT (or SPLIT,SPLIT) of a verbatim set in DIR, on the index "
                         "--dir/INDEX that eval_retrieval.py --verbatim INDEX=DIR built (INDEX: NAME before any '-')")
     p.add_argument("--pooled", action="store_true",
@@ -142,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dump", type=Path, help="write the features per question to this JSON file")
     p.add_argument("--load", type=Path, help="read the features from such a file instead of searching")
     args = p.parse_args(argv)
+    if args.verbatim is None:
+        args.verbatim = heldout_halves()
     os.environ.setdefault("ASSISTANT_CACHE", str(ROOT / ".cache"))
     data: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
     if args.load:

@@ -6,7 +6,7 @@ Builds (or reuses: unchanged files are skipped) these indexes in --dir:
   seed/     corpus/ only (the seed letter)
   multi/    corpus/ + shared/corpus-real/{letters,kamervragen,wob-besluiten}
   unseen/   the 16 PDFs of shared/eval/unseen-dev/pdfs on their own
-  heldout2/, heldout3/, heldout4/   the PDFs of benchmarks/data/heldout2, 3 and 4, each on their own
+  heldoutN/ the PDFs of each benchmarks/data/heldoutN (heldout2, 3, 4, ...), each on their own
 and prints, for hybrid, dense and lexical search:
   - unseen-dev/qa.jsonl on unseen/ (and the heldout sets on theirs): document, page and lenient
     hits per split (tune/confirm, a/b, c/d, e/f), language and kind, and the no-answer decision;
@@ -31,6 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def heldout_sets() -> list[Path]:
+    """The held-out verbatim sets benchmarks/data/heldoutN, in order of N."""
+    return sorted((f for f in DATA.glob("heldout*") if f.name[7:].isdigit() and (f / "qa.jsonl").is_file()),
+                  key=lambda f: int(f.name[7:]))
 
 
 def _unanswerable(path: Path):
@@ -67,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-kamervragen", action="store_true", help="leave out the (slow) Kamervragen CSV")
     p.add_argument("--calibration", action="store_true", help="also the no-answer calibration questions")
     p.add_argument("--json", action="store_true", help="one JSON object instead of tables")
-    p.add_argument("--sets", default="unseen,heldout2,heldout3,heldout4,seed,multi,kamervragen",
-                   help="comma-separated: unseen, heldout2, heldout3, heldout4 (benchmarks/data/...), seed, multi, "
-                        "kamervragen (default: all)")
+    p.add_argument("--sets", default="unseen,heldout,seed,multi,kamervragen",
+                   help="comma-separated: unseen, heldout (every benchmarks/data/heldoutN) or one of them "
+                        "(heldout3), seed, multi, kamervragen (default: all)")
     p.add_argument("--verbatim", action="append", default=[], metavar="NAME=DIR",
                    help="also a verbatim-answer set laid out as unseen-dev (DIR/pdfs, DIR/qa.jsonl), "
                         "indexed on its own in --dir/NAME")
@@ -141,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                                           f"{n_un} unanswerable)"))
 
     verbatim = [("unseen-dev", unseen)] if "unseen" in sets else []
-    for name in ("heldout2", "heldout3", "heldout4"):
-        if name in sets:
-            verbatim.append((name, DATA / name))
+    for folder in heldout_sets():
+        if folder.name in sets or "heldout" in sets:
+            verbatim.append((folder.name, folder))
     for item in args.verbatim:
         name, _, folder = item.partition("=")
         verbatim.append((name, Path(folder)))
