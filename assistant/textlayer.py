@@ -44,6 +44,9 @@ SUSPECT_WORD_LENGTH = 7.5  # at or above this (on 200+ characters), a second ext
 SPACED_WORD_LENGTH = 2.0  # mean letters per word at or below which every letter stands alone
 LONG_WORD = 25  # letters; Dutch compounds rarely reach it ("arbeidsongeschiktheidsverzekering" is 33)
 GLUED_LONG_SHARE = 0.4  # share of letters in words of LONG_WORD letters or more
+JOINED_WORD = 20  # letters; a word this long on a page of long words is likely two or more run together
+JOINED_SHARE = 0.1  # share of letters in such words, with a long mean, that makes a page glued
+GLUED_COMMON_SHARE = 0.05  # or, with a long mean, fewer function words than this: they were joined to others
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class PageQuality:
     word_length: float  # mean letters per word (words split at white space and underscores)
     long_share: float  # share of letters that sit in words of LONG_WORD letters or more
     words: int
+    joined_share: float = 0.0  # share of letters that sit in words of JOINED_WORD letters or more
 
     @property
     def garbled(self) -> bool:
@@ -64,8 +68,12 @@ class PageQuality:
     @property
     def glued(self) -> bool:
         # the mean length only on 20 words or more: a cover page of a few long words
-        # ("Handreiking inventarisatie, identificatie en classificatie AI-systemen") is not glued
-        return self.chars >= _MIN_CHARS and ((self.words >= 20 and self.word_length >= GLUED_WORD_LENGTH)
+        # ("Handreiking inventarisatie, identificatie en classificatie AI-systemen") is not glued;
+        # and only with words that look joined (long ones, or function words gone into them): a
+        # table of contents of Dutch compounds ("Toezichthoudende en strafvorderlijke
+        # bevoegdheden", "Bestuursrechtelijke handhaving") has a long mean, its "en" and "van" too
+        joined = self.joined_share >= JOINED_SHARE or self.common_share < GLUED_COMMON_SHARE
+        return self.chars >= _MIN_CHARS and ((self.words >= 20 and self.word_length >= GLUED_WORD_LENGTH and joined)
                                              or self.long_share >= GLUED_LONG_SHARE)
 
     @property
@@ -108,6 +116,7 @@ def page_quality(text: str) -> PageQuality:
         word_length=total / len(lengths) if lengths else 0.0,
         long_share=sum(n for n in lengths if n >= LONG_WORD) / total if total else 0.0,
         words=len(lengths),
+        joined_share=sum(n for n in lengths if n >= JOINED_WORD) / total if total else 0.0,
     )
 
 

@@ -137,6 +137,20 @@ def test_page_quality_flags_glued_and_spaced_text_only():
              "Abbrevations and Codes:\nhttps://confluence.knmi.nl/download/attachments/82317374/List%20Abbreviations."
              "pdf?\nversion=1&modificationDate=1629898278553&api=v2")
     assert page_quality(links).problem is None
+    # a table of contents of long Dutch compounds (a real enforcement document's) is not glued;
+    # prose that lost every second space still is
+    toc = "\n".join(f"{n}. {entry} {page}" for n, (entry, page) in enumerate([
+        ("Inleiding", 3), ("Europese milieuregelgeving", 3), ("Nederlandse mestwetgeving", 4),
+        ("Implementatie van Europese regelgeving", 4), ("Hoofdlijnen stelsel van gebruiksnormen", 5),
+        ("Hoofdlijnen stelsel van productierechten", 7), ("Preventieve handhaving", 7),
+        ("Repressieve handhaving", 8), ("Toezichthoudende en strafvorderlijke bevoegdheden", 9),
+        ("Toedelingscriteria strafrecht / bestuursrecht", 10), ("Bestuursrechtelijke handhaving", 12),
+        ("Bestuursdwang / last onder dwangsom", 12), ("Hoogte bestuurlijke boetes", 13),
+        ("Strafrechtelijke handhaving", 14), ("Richtlijn voor strafvordering", 15)], 1))
+    assert page_quality(toc).word_length > 9.5 and page_quality(toc).problem is None
+    words = " ".join(PROSE * 4).split()
+    pairs = page_quality(" ".join(a + b for a, b in zip(words[::2], words[1::2])))
+    assert pairs.word_length < 12 and pairs.glued
 
 
 def test_glued_text_layer_is_read_again_with_a_second_extractor(tmp_path, settings_factory):
