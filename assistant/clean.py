@@ -30,6 +30,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from assistant.chunk import OPEN_ENDINGS
 from assistant.footnotes import FOOTNOTE_START, find_refs, split_footnotes
 from assistant.repairs import SOFT_HYPHEN, LetterSpacing, Vocab, join_hyphenated
 from assistant.types import Page
@@ -335,23 +336,41 @@ def _extend_value(lines: list[str], end: int, limit: int) -> int:
     if not found:
         return end
     label, value = found
+    subject = label in _SUBJECT_LABELS
+    # a subject's value may be longer than the short lines of the block it ends
+    bound = min(len(lines), limit + 1) if subject else limit
     k = end + 1
     if not value:
-        while k < limit and not lines[k]:
+        while k < bound and not lines[k]:
             k += 1
-        if k < limit and not _is_strong(lines[k]):
-            end = k
+        if k < bound and not _is_strong(lines[k]) and not (subject and _not_subject(lines[k])):
+            end, value = k, lines[k]
             k += 1
         else:
             return end
-    if label in ("Betreft", "Onderwerp", "Inzake"):
-        # a wrapped subject continues in lower case
+    if subject:
         extra = 0
-        while k < len(lines) and lines[k] and lines[k][:1].islower() and extra < 2:
-            if _is_strong(lines[k]):
-                break
-            end, k, extra = k, k + 1, extra + 1
+        while k < len(lines) and extra < 2 and _subject_goes_on(value, lines[k]):
+            end, k, extra, value = k, k + 1, extra + 1, f"{value} {lines[k]}"
     return end
+
+
+_SUBJECT_LABELS = ("Betreft", "Onderwerp", "Inzake")
+# a subject line ending in one of these goes on in the next ("... inzake het tussen" / "Nederland en Duitsland ...")
+_SUBJECT_OPEN = OPEN_ENDINGS | {"tussen", "inzake", "betreffende", "tegen", "onder", "ter", "ten", "per", "via"}
+
+
+def _not_subject(line: str) -> bool:
+    """A line that cannot be the value of a subject label: a salutation or a sentence of the body."""
+    return bool(_SALUTATION.match(line)) or len(line) > 160
+
+
+def _subject_goes_on(value: str, line: str) -> bool:
+    """A wrapped subject continues in lower case, or after a line that ends in an open word."""
+    if not line or _is_strong(line) or _not_subject(line):
+        return False
+    words = value.split()
+    return line[:1].islower() or (len(words) >= 2 and words[-1] in _SUBJECT_OPEN and len(line) <= 80)
 
 
 def _block_fields(lines: list[str], page_no: int) -> list[tuple[int, str, str]]:
@@ -370,8 +389,8 @@ def _block_fields(lines: list[str], page_no: int) -> list[tuple[int, str, str]]:
                 j += 1
             if j < len(lines) and not _is_strong(lines[j]):
                 value, k = lines[j], j + 1
-        if label in ("Betreft", "Onderwerp", "Inzake"):
-            while k < len(lines) and lines[k] and lines[k][:1].islower() and not _is_strong(lines[k]):
+        if label in _SUBJECT_LABELS:
+            while k < len(lines) and _subject_goes_on(value, lines[k]):
                 value, k = f"{value} {lines[k]}", k + 1
         if value:
             found.append((page_no, label, value))

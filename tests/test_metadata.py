@@ -201,6 +201,29 @@ def test_a_labelled_subject_outside_a_letterhead_is_the_title():
     assert scan.title == "Besluit op uw Wob-verzoek"
 
 
+def test_a_letterhead_subject_that_wraps_or_stands_below_its_label():
+    """The subject of a letterhead goes on after a line that ends in an open word, also when the
+    next line is capitalised; a subject alone under its label may be longer than the block's
+    short lines (real Wob decisions and an AP advice). Both leave the body."""
+    pages = ["> Retouradres Postbus 20201 2500 EE Den Haag\nOns kenmerk\n2021-0000153234\nDatum\n"
+             "18 augustus 2021\nBetreft Beslissing op uw Wob-verzoek inzake het tussen\n"
+             "Nederland en Duitsland afgesloten Belastingverdrag\nGeachte\n"
+             "In uw brief van 5 november 2020 heeft u verzocht om informatie over het verdrag."]
+    treaty = detect(pages)
+    assert treaty.title == ("Beslissing op uw Wob-verzoek inzake het tussen Nederland en Duitsland afgesloten "
+                            "Belastingverdrag")
+    assert clean_document(pages).pages[0].text.startswith("Geachte")
+    advice = detect(["De Minister van Volksgezondheid, Welzijn en Sport\nPostbus 20350\n2500 EJ Den Haag\n\n"
+                     "Datum\n06 augustus 2020\nOns kenmerk\nz2020-11824\nContactpersoon\n070 8888 500\n\n"
+                     "Onderwerp\nAdvies op voorafgaande raadpleging COVID19 notificatie-app\n\nSamenvatting\n"
+                     "De Autoriteit Persoonsgegevens heeft op 7 juli 2020 een verzoek ontvangen."])
+    assert advice.title == "Advies op voorafgaande raadpleging COVID19 notificatie-app"
+    # a complete subject stays as it is when the next line is capitalised body text
+    done = detect(["Datum 3 maart 2021\nOns kenmerk BZ-2021/1234\nBetreft Verzamelbrief luchtvaart\n"
+                   "Hierbij stuur ik u de verzamelbrief.\nGeachte voorzitter,"])
+    assert done.title == "Verzamelbrief luchtvaart"
+
+
 def test_a_row_of_labels_over_a_row_of_values_gives_the_kenmerk():
     proposal = detect(["Statenvoorstel nr. PS24-000439\nDatum GS-kenmerk Inlichtingen bij Gedeputeerde(n)\n"
                        "16.07.2024 2024-015664\nT.A. de Bree\nAan Provinciale Staten\nWij stellen u voor."])
