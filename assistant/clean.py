@@ -67,11 +67,12 @@ class Furniture:
     fields: list[tuple[int, str, str]] = field(default_factory=list)
     dropped: str = ""
 
-    def field(self, *labels: str) -> str | None:
-        """The first value recorded under any of `labels` (case-insensitive)."""
+    def field(self, *labels: str, last_page: int | None = None) -> str | None:
+        """The first value recorded under any of `labels` (case-insensitive), on a page up to
+        `last_page` when given."""
         wanted = {label.lower() for label in labels}
-        for _page, label, value in self.fields:
-            if label.lower() in wanted and value:
+        for page, label, value in self.fields:
+            if label.lower() in wanted and value and (last_page is None or page <= last_page):
                 return value
         return None
 

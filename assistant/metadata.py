@@ -295,6 +295,7 @@ def _motie_submitters(text: str) -> list[str]:
 
 _PLACE_DATE = re.compile(r"(?:Den Haag|[’'‘`]?s-Gravenhage|Utrecht|Rotterdam|Amsterdam),\s+(\d{1,2}\s+\w+\.?\s+\d{4})")
 _STAMP_DATE = re.compile(r"^(?:Voorgesteld|Ontvangen|Vastgesteld|Gedateerd)\s+(\d{1,2}\s+\w+\s+\d{4})", re.M)
+LETTERHEAD_PAGES = 3  # a document's own letterhead is on one of its first pages
 _KENMERK_LABELS = ("Kenmerk", "Ons kenmerk", "Onze referentie", "Ons nummer", "Referentie", "Zaaknr", "Zaaknummer")
 _RVS_NUMBER = re.compile(r"^No\.\s*(W\d{2}\.\d{2}\.\d{4,5}/[IVX]+)", re.M)
 _FICHE = re.compile(r"^(Fiche\s+\d+\s*:\s*.+)$", re.M)
@@ -374,11 +375,13 @@ def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furnitur
     first = next((p.text for p in pages if p.text.strip()), "")
     meta = DocumentMeta()
 
-    # letterhead fields
-    meta.title = furniture.field("Betreft", "Onderwerp", "Inzake")
-    meta.date = parse_dutch_date(furniture.field("Datum") or "")
+    # letterhead fields, on the first pages: a letterhead further on is that of a letter appended
+    # to the document (a 2017 memo behind a 2005 enforcement agreement)
+    head = LETTERHEAD_PAGES
+    meta.title = furniture.field("Betreft", "Onderwerp", "Inzake", last_page=head)
+    meta.date = parse_dutch_date(furniture.field("Datum", last_page=head) or "")
     for label in _KENMERK_LABELS:
-        kenmerk = _valid_kenmerk(furniture.field(label))
+        kenmerk = _valid_kenmerk(furniture.field(label, last_page=head))
         if kenmerk:
             meta.kenmerk = kenmerk
             break

@@ -224,6 +224,20 @@ def test_a_letterhead_subject_that_wraps_or_stands_below_its_label():
     assert done.title == "Verzamelbrief luchtvaart"
 
 
+def test_a_letterhead_far_into_a_document_is_that_of_an_appended_letter():
+    """A 2005 enforcement agreement with a 2017 memo appended on its last page: the memo's
+    'Datum' and kenmerk are not the document's. A letterhead on page 2 (after a cover) still is."""
+    body = "De handhaving van de Meststoffenwet is een gezamenlijke taak van de diensten.\n" * 3
+    cover = "Handhavingsdocument\nMeststoffenwet\n2006 - 2009\n"
+    memo = ("Aan:\nUitvoeringsoverleg\nRijksdienst voor Ondernemend Nederland\nwww.rvo.nl\n"
+            "Ons kenmerk\nRVO-2017/0815\nDatum\n28 november 2017\n"
+            "Met dit document informeer ik u over het strikter handhaven.\n")
+    agreement = detect([cover] + [body] * 5 + [memo])
+    assert (agreement.date, agreement.kenmerk) == (None, None)
+    letter = detect([cover, memo + body, body])
+    assert (letter.date, letter.kenmerk) == ("2017-11-28", "RVO-2017/0815")
+
+
 def test_a_row_of_labels_over_a_row_of_values_gives_the_kenmerk():
     proposal = detect(["Statenvoorstel nr. PS24-000439\nDatum GS-kenmerk Inlichtingen bij Gedeputeerde(n)\n"
                        "16.07.2024 2024-015664\nT.A. de Bree\nAan Provinciale Staten\nWij stellen u voor."])
