@@ -42,6 +42,7 @@ _NUMBERED_HEADING = re.compile(
 OPEN_ENDINGS = frozenset("de het een en of van met op te voor in aan bij door naar om over uit tot dat die als "
                          "the a an and or of to for with on by".split())
 _WORD = re.compile(r"\w+", re.UNICODE)
+_WEB_ADDRESS = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
 
 
 @dataclass
@@ -81,7 +82,8 @@ def heading_label(line: str) -> tuple[str, bool] | None:
         words = title.split()
         if (len(words) <= 12 and not re.search(r"[.;,]$", title) and not re.match(r"^[0-9]{4}\b", s)
                 and words[-1].lower() not in OPEN_ENDINGS
-                and not (title.endswith(":") and len(words) >= 5)):  # "1. Het verstrekken ... voor zover dit:"
+                and not (title.endswith(":") and len(words) >= 5)  # "1. Het verstrekken ... voor zover dit:"
+                and not _WEB_ADDRESS.search(title)):  # a footnote: "1 De AI-verordening is te raadplegen via: https://..."
             return re.sub(r"\s+", " ", s), True
     return None
 

@@ -154,3 +154,15 @@ def test_a_footnote_that_lists_names_in_a_sentence_is_quoted_a_title_is_not():
                                   "Internationaal Onderzoek en Beleidsevaluatie | Ministerie van Buitenlandse Zaken")
     assert not is_quoted_footnote("Kamerbrief van 16 juli 2020, «Landelijke introductie Coronamelder», kenmerk "
                                   "1722926-208233- DICIO, p. 2.")
+
+
+def test_a_numbered_line_with_a_web_address_is_a_note_not_a_heading():
+    """A note at the foot of a page of an FAQ, read as a line of its own: it holds a web address,
+    so it is no heading for the pages after it."""
+    pages = [
+        Page(1, "1. Inleiding\n\n" + BODY * 2 + "\n1 De AI-verordening is te raadplegen via: "
+                "https://eur-lex.europa.eu/legal-content/NL/\n"),
+        Page(2, BODY * 3),
+    ]
+    s = _sections(pages)
+    assert s[2] == {"1. Inleiding"}, s
