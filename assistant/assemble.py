@@ -102,14 +102,13 @@ def attach_answers(hits: list[Candidate],
         parts = [r for r in [c.row] + c.extra if r.id not in shown]
         if not parts:
             continue  # already shown with a question ranked above it
-        if len(parts) <= len(c.extra):  # it lost passages: keep the rest, after the hit they continue
-            shown.update(r.id for r in parts)
+        shown.update(r.id for r in parts)
+        if len(parts) < 1 + len(c.extra):  # it lost passages: the rest joins the hit it continues
             above = next((h for h in out if _continues(_last(h), parts[0])), None)
             if above is not None:
                 above.extra.extend(parts)
                 continue
             c.row, c.pid, c.extra = parts[0], parts[0].id, parts[1:]
-        shown.update([c.pid] + [r.id for r in c.extra])
         out.append(c)
         last = _last(c)
         asked = section_numbers(last.section, _QUESTION_SECTION)

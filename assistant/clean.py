@@ -351,7 +351,7 @@ def _extend_value(lines: list[str], end: int, limit: int) -> int:
             return end
     if subject:
         extra = 0
-        while k < len(lines) and extra < 2 and _subject_goes_on(value, lines[k]):
+        while k < len(lines) and extra < 2 and subject_goes_on(value, lines[k]):
             end, k, extra, value = k, k + 1, extra + 1, f"{value} {lines[k]}"
     return end
 
@@ -366,7 +366,7 @@ def _not_subject(line: str) -> bool:
     return bool(_SALUTATION.match(line)) or len(line) > 160
 
 
-def _subject_goes_on(value: str, line: str) -> bool:
+def subject_goes_on(value: str, line: str) -> bool:
     """A wrapped subject continues in lower case, or after a line that ends in an open word."""
     if not line or _is_strong(line) or _not_subject(line):
         return False
@@ -391,7 +391,7 @@ def _block_fields(lines: list[str], page_no: int) -> list[tuple[int, str, str]]:
             if j < len(lines) and not _is_strong(lines[j]):
                 value, k = lines[j], j + 1
         if label in _SUBJECT_LABELS:
-            while k < len(lines) and _subject_goes_on(value, lines[k]):
+            while k < len(lines) and subject_goes_on(value, lines[k]):
                 value, k = f"{value} {lines[k]}", k + 1
         if value:
             found.append((page_no, label, value))

@@ -14,7 +14,7 @@ import datetime as _dt
 import re
 
 from assistant.chunk import OPEN_ENDINGS
-from assistant.clean import Furniture
+from assistant.clean import Furniture, subject_goes_on
 from assistant.types import DocumentMeta, Page
 
 __all__ = ["detect_metadata", "parse_dutch_date"]
@@ -377,11 +377,10 @@ def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furnitur
 
     # letterhead fields, on the first pages: a letterhead further on is that of a letter appended
     # to the document (a 2017 memo behind a 2005 enforcement agreement)
-    head = LETTERHEAD_PAGES
-    meta.title = furniture.field("Betreft", "Onderwerp", "Inzake", last_page=head)
-    meta.date = parse_dutch_date(furniture.field("Datum", last_page=head) or "")
+    meta.title = furniture.field("Betreft", "Onderwerp", "Inzake", last_page=LETTERHEAD_PAGES)
+    meta.date = parse_dutch_date(furniture.field("Datum", last_page=LETTERHEAD_PAGES) or "")
     for label in _KENMERK_LABELS:
-        kenmerk = _valid_kenmerk(furniture.field(label, last_page=head))
+        kenmerk = _valid_kenmerk(furniture.field(label, last_page=LETTERHEAD_PAGES))
         if kenmerk:
             meta.kenmerk = kenmerk
             break
@@ -466,7 +465,7 @@ def _labelled_subject(page: str) -> str | None:
             continue
         value = m.group(1).strip()
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if nxt and len(nxt) <= 80 and (_ends_open(value) or nxt[:1].islower()) and ":" not in nxt:
+        if subject_goes_on(value, nxt) and ":" not in nxt:
             value = f"{value} {nxt}"
         return value.rstrip(" :")
     return None

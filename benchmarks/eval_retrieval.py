@@ -35,8 +35,11 @@ DATA = Path(__file__).resolve().parent / "data"
 
 def heldout_sets() -> list[Path]:
     """The held-out verbatim sets benchmarks/data/heldoutN, in order of N."""
-    return sorted((f for f in DATA.glob("heldout*") if f.name[7:].isdigit() and (f / "qa.jsonl").is_file()),
-                  key=lambda f: int(f.name[7:]))
+    def number(f: Path) -> str:
+        return f.name.removeprefix("heldout")
+
+    return sorted((f for f in DATA.glob("heldout*") if number(f).isdigit() and (f / "qa.jsonl").is_file()),
+                  key=lambda f: int(number(f)))
 
 
 def _unanswerable(path: Path):
