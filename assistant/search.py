@@ -231,6 +231,7 @@ class Searcher:
         if self.mode == "lexical":
             return best.lex > 0
         if asks_who_signed(query) and best.row is not None and self._holds_signatories(best.row):
+            ev.rule = "signatories"
             return True
         return found
 

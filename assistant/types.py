@@ -198,6 +198,7 @@ class Evidence:
     language: str = "en"
     score: float = 0.0  # the decision's score; the answer counts as found when score >= threshold
     threshold: float = 0.0
+    rule: str = ""  # "signatories": answered by its letter's signatories whatever the score
 
     def to_json(self) -> dict:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}

@@ -8,7 +8,8 @@ these corpora of answerable and unanswerable questions:
   multi    benchmarks/data multi-document calibration questions (and the seed ones), multidoc_unanswerable.txt
   unseen   shared/eval/unseen-dev/qa.jsonl, split 'tune' only (the 'confirm' half is never used here)
   heldoutN-x   each half x of each benchmarks/data/heldoutN (heldout2-a, -b, heldout3-c, -d, ...: 10 to 12
-           further documents each), checked, never fitted on
+           further documents each, questions written by people who never saw the code); heldout2 to
+           heldout4 are fitted on, the newer sets only checked (--fit)
   kv       the Kamervragen questions (shared/eval/kamervragen_dev.csv, every 10th), all answerable, on the
            throw-away index of answers and distractors that `assistant eval` builds
 
@@ -17,7 +18,8 @@ decision (assistant/noanswer.py) refuses when the best passage's score (dense + 
 is below MIN[lang], or when the question names something the index never holds and the score is
 below NAME_MISSING[lang]. The four thresholds are chosen on the fitting corpora: the most
 unanswerable questions flagged while no fitting corpus has more than --refuse of its answerable
-questions refused (ties: the lowest thresholds). For each corpus in turn they are chosen on the
+questions refused (ties: the lowest thresholds). A question a rule answers whatever its score
+('who signed?', see Searcher.answer_found) is never counted as refused. For each corpus in turn they are chosen on the
 others and applied to it, so the figures printed for a corpus are measured on a corpus they never
 saw. `kv` is checked but never fitted on (--fit): its index holds the answers without the
 questions, so the names a question mentions (the MPs, the newspaper) are absent by construction.
@@ -76,43 +78,75 @@ def corpora(shared: Path, verbatim: list[str] = ()) -> dict[str, tuple[str, list
     return out
 
 
+# The thresholds are chosen on these; the newer held-out sets and the Kamervragen are only checked.
+FIT = "seed,multi,unseen,heldout2,heldout3,heldout4"
 GRID_MIN = np.round(np.arange(0.74, 0.92, 0.005), 3)
 GRID_NAME = np.round(np.arange(0.78, 0.97, 0.005), 3)
+GRID_COVERAGE = (0.0, 0.02, 0.03, 0.05)  # 0: no low-coverage bar
 
 
 def features(ev) -> list[float]:
-    return [ev.dense, ev.coverage, float(ev.missing_names), 1.0 if ev.language == "en" else 0.0, ev.absent]
+    return [ev.dense, ev.coverage, float(ev.missing_names), 1.0 if ev.language == "en" else 0.0, ev.absent,
+            1.0 if ev.rule else 0.0, ev.margin]
 
 
-def refused(x: np.ndarray, t_min: float, t_name: float) -> np.ndarray:
-    """What the decision in assistant/noanswer.py refuses, for one language's questions."""
+def refused(x: np.ndarray, t_min: float, t_name: float, t_low: float = 0.0, c_low: float = 0.0) -> np.ndarray:
+    """What the decision in assistant/noanswer.py refuses, for one language's questions: score below
+    t_min; or below t_name when the question names what the index lacks; or below t_low when the best
+    passage holds less than c_low of the question (coverage). A question a rule answers whatever the
+    score ('who signed?' with the signatories in the best passage, Searcher.answer_found) is never
+    refused."""
     score = x[:, 0] + 0.10 * x[:, 1]
-    return (score < t_min) | ((x[:, 2] > 0) & (score < t_name))
+    by_rule = x[:, 5] > 0 if x.shape[1] > 5 else np.zeros(len(x), dtype=bool)
+    return ~by_rule & ((score < t_min) | ((x[:, 2] > 0) & (score < t_name)) | ((x[:, 1] < c_low) & (score < t_low)))
 
 
-def choose(data: dict, names: list[str], lang: str, max_refused: float, pooled: bool = False) -> tuple[float, float]:
-    """(MIN, NAME_MISSING) for one language: most unanswerable flagged on `names`, while none of
-    them refuses more than max_refused of its answerable questions; ties go to the lowest."""
+def choose(data: dict, names: list[str], lang: str, max_refused: float, pooled: bool = False) -> tuple:
+    """(MIN, NAME_MISSING, LOW_COVERAGE_MIN, LOW_COVERAGE) for one language: most unanswerable
+    flagged on `names`, while none of them refuses more than max_refused of its answerable
+    questions; then the fewest answerable refused; then the highest MIN and the lowest others."""
+    xs, ys, corpus = [], [], []
+    for i, n in enumerate(names):
+        x, y, _ = data[n]
+        m = x[:, 3] == (1.0 if lang == "en" else 0.0)
+        xs.append(x[m]), ys.append(y[m]), corpus.append(np.full(int(m.sum()), i))
+    x, y, corpus = np.concatenate(xs), np.concatenate(ys), np.concatenate(corpus)
+    if x.shape[1] <= 5:
+        x = np.hstack([x, np.zeros((len(x), 1))])
+    score = x[:, 0] + 0.10 * x[:, 1]
+    free = x[:, 5] == 0
+    onehot = np.eye(len(names))[corpus] * (y == 1)[:, None]  # answerable questions per corpus
+    per_corpus = np.maximum(onehot.sum(0), 1)
+    below_min = (score[None, :] < GRID_MIN[:, None]) & free  # [t_min, question]
+    below_name = (score[None, :] < GRID_NAME[:, None]) & (x[:, 2] > 0) & free  # [t_name, question]
+    base = below_min[:, None, :] | below_name[None, :, :]  # [t_min, t_name, question]
+    valid = GRID_NAME[None, :] >= GRID_MIN[:, None]
     best = None
-    for t_min in GRID_MIN:
-        for t_name in GRID_NAME[GRID_NAME >= t_min]:
-            flagged, worst, refused_all, answerable = 0, 0.0, 0, 0
-            for n in names:
-                x, y, _ = data[n]
-                m = x[:, 3] == (1.0 if lang == "en" else 0.0)
-                r = refused(x[m], t_min, t_name)
-                if (y[m] == 1).any():
-                    worst = max(worst, float(r[y[m] == 1].mean()))
-                refused_all += int(r[y[m] == 1].sum())
-                answerable += int((y[m] == 1).sum())
-                flagged += int(r[y[m] == 0].sum())
+    for c_low in GRID_COVERAGE:
+        for t_low in GRID_MIN:
+            low = (score < t_low) & (x[:, 1] < c_low) & free
+            r = base | low
+            flagged = r[:, :, y == 0].sum(-1)
+            refused_each = r.astype(np.float32) @ onehot  # [t_min, t_name, corpus]
             if pooled:  # the refused share over all fitting corpora together, not the worst one's
-                worst = refused_all / max(answerable, 1)
-            if worst <= max_refused:
-                key = (flagged, -t_min, -t_name)
-                if best is None or key > best[0]:
-                    best = (key, float(t_min), float(t_name))
-    return (best[1], best[2]) if best else (float(GRID_MIN[0]), float(GRID_MIN[0]))
+                worst = refused_each.sum(-1) / max(int((y == 1).sum()), 1)
+            else:
+                worst = (refused_each / per_corpus).max(-1)
+            ok = (worst <= max_refused + 1e-9) & valid
+            if not ok.any():
+                continue
+            # most flagged; then fewest answerable refused; then the highest MIN (the bar for
+            # "nothing is about it": as high as the answerable questions allow) and the lowest others
+            total = refused_each.sum(-1)
+            cand = np.where(ok, flagged * 10_000 - total, -10**9)
+            top = cand.max()
+            hits = np.nonzero(cand == top)
+            order = np.lexsort((GRID_NAME[hits[1]], -GRID_MIN[hits[0]]))[0]
+            i, j = hits[0][order], hits[1][order]
+            key = (int(top), GRID_MIN[i], -GRID_NAME[j], -t_low, -c_low)
+            if best is None or key > best[0]:
+                best = (key, (float(GRID_MIN[i]), float(GRID_NAME[j]), float(t_low), float(c_low)))
+    return best[1] if best else (float(GRID_MIN[0]), float(GRID_MIN[0]), 0.0, 0.0)
 
 
 def apply(x: np.ndarray, th: dict) -> np.ndarray:
@@ -141,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     p.add_argument("--refuse", type=float, default=0.04,
                    help="most answerable questions refused on any fitting corpus (default 0.04)")
-    p.add_argument("--fit", default="seed,multi,unseen", help="corpora the thresholds are chosen on")
+    p.add_argument("--fit", default=FIT, help="corpora the thresholds are chosen on (a set's name stands for its "
+                                                "halves: heldout2 for heldout2-a and heldout2-b); default " + FIT)
     p.add_argument("--verbatim", action="append", metavar="NAME=DIR:SPLIT",
                    default=None,
                    help="also the questions of SPLIT (or SPLIT,SPLIT) of a verbatim set in DIR, on the index "
@@ -164,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         args.dump.write_text(json.dumps({n: {"x": x.tolist(), "y": y.tolist(), "q": q} for n, (x, y, q) in data.items()},
                                         ensure_ascii=False))
 
-    fit = [n for n in args.fit.split(",") if n in data]
+    wanted = args.fit.split(",")
+    fit = [n for n in data if n in wanted or n.split("-")[0] in wanted]
 
     def thresholds(names: list[str]) -> dict:
         return {lang: choose(data, names, lang, args.refuse, args.pooled) for lang in ("en", "nl")}
@@ -180,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{int((y == 0).sum()):<8}   {th['en']} / {th['nl']}")
     th = thresholds(fit)
     print(f"\nchosen on all fitting corpora ({', '.join(fit)}): MIN = {{'en': {th['en'][0]}, 'nl': {th['nl'][0]}}}, "
-          f"NAME_MISSING = {{'en': {th['en'][1]}, 'nl': {th['nl'][1]}}}")
+          f"NAME_MISSING = {{'en': {th['en'][1]}, 'nl': {th['nl'][1]}}}, "
+          f"LOW_COVERAGE_MIN = {{'en': {th['en'][2]}, 'nl': {th['nl'][2]}}}, "
+          f"LOW_COVERAGE = {{'en': {th['en'][3]}, 'nl': {th['nl'][3]}}}")
     for n, (x, y, _) in data.items():
         r = apply(x, th)
         print(f"  {n:8} answerable refused {int((r & (y == 1)).sum())} of {int((y == 1).sum())}, unanswerable flagged "

@@ -88,7 +88,7 @@ def test_one_json_shape_for_every_answer():
     assert list(out) == ["query", "answer_found", "language", "hits", "evidence"]
     assert found.message is None
     assert out["evidence"] == {"dense": 0.8812, "coverage": 0.5, "margin": 0.1, "missing_names": 0, "absent": 0.0, "language": "en",
-                               "score": 0.9312, "threshold": 0.84}
+                               "score": 0.9312, "threshold": 0.84, "rule": ""}
     assert out["hits"][0] == {
         "rank": 1, "score": 0.9123, "text": "Het kabinet steunt de CS3D. Dat is goed.",
         "citation": "Kabinetsreactie op het AIV-advies, 12 mei 2025, p. 7, Aanbeveling 8", "page": 7, "page_end": 7,

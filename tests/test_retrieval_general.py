@@ -270,7 +270,7 @@ def test_no_answer_decision_on_a_document_outside_its_calibration(fresh, tmp_pat
     """A letter written here (no calibration set has seen it): questions about it are answered, off-topic
     ones (nothing in it is about them; some name what it never mentions) are refused, with the
     passages still shown as weak matches."""
-    from assistant.noanswer import MIN, NAME_MISSING
+    from assistant.noanswer import LOW_COVERAGE, LOW_COVERAGE_MIN, MIN, NAME_MISSING
 
     pdf = tmp_path / "brief-waterberging.pdf"
     pdf.write_bytes(make_pdf(FOOTNOTE_LETTER))
@@ -288,7 +288,10 @@ def test_no_answer_decision_on_a_document_outside_its_calibration(fresh, tmp_pat
         assert ans.answer_found is False, (q, ev)
         assert ans.hits and all(h.weak for h in ans.hits)
         assert (ev.missing_names > 0) == named, ev
-        assert ev.threshold == (NAME_MISSING if named else MIN)[ev.language] and ev.score < ev.threshold
+        bars = [MIN, NAME_MISSING] if named else [MIN]
+        if ev.coverage < LOW_COVERAGE[ev.language]:
+            bars.append(LOW_COVERAGE_MIN)
+        assert ev.threshold == max(b[ev.language] for b in bars) and ev.score < ev.threshold
 
 
 def test_a_translated_name_does_not_count_as_missing_when_the_question_names_what_the_index_holds(

@@ -159,13 +159,40 @@ def test_who_signed_the_letter_finds_the_signature_block(searcher):
     (from its metadata) make it the answer, in English and Dutch, with the names marked."""
     for q in ("Who signed the letter?", "Wie heeft de brief ondertekend?"):
         a = searcher.search(q, k=5)
-        assert a.answer_found, q
+        assert a.answer_found and a.evidence.rule == "signatories", q
         top = a.hits[0]
         assert "Van Weel" in top.text and "Aukje de Vries" in top.text, q
         marked = " ".join(top.text[s:e] for s, e in top.highlights)
         assert "Van Weel" in marked or "Aukje de Vries" in marked, (q, marked)
     # signing without a letter is another question: no signature shortcut
     assert not searcher.search("Who signed the Paris Agreement?", k=5).answer_found
+
+
+def test_the_calibration_script_refuses_exactly_what_the_search_refuses(searcher):
+    """benchmarks/calibrate_no_answer.py chooses the bars of assistant/noanswer.py from the features
+    of real searches; its model of the decision must be the product's, rules included (a 'who
+    signed?' question the signatories answer is never refused, whatever its score)."""
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    from assistant import noanswer
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import calibrate_no_answer as cal
+
+    refused = []
+    for q in ("Who signed the letter?", "Wie heeft de brief ondertekend?", "What did the cabinet say about CSDDD?",
+              "Wat zegt het kabinet over de zorgplichtrichtlijn?", "How many wolves live in the Veluwe?",
+              "What is the cabinet's view on the speed limit on motorways?", "Hoeveel kost een nieuw paspoort?"):
+        a = searcher.search(q, k=5)
+        lang = a.evidence.language
+        bars = (noanswer.MIN[lang], noanswer.NAME_MISSING[lang], noanswer.LOW_COVERAGE_MIN[lang],
+                noanswer.LOW_COVERAGE[lang])
+        assert bool(cal.refused(np.array([cal.features(a.evidence)]), *bars)[0]) is (not a.answer_found), (q, a.evidence)
+        refused.append(not a.answer_found)
+    assert refused[:4] == [False] * 4 and any(refused[4:]), refused
 
 
 def test_a_when_question_counts_a_date_as_one_of_its_units(searcher):
