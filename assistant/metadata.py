@@ -335,7 +335,7 @@ def _fallback_title(pages: list[Page]) -> str | None:
     a title wrapped over two or three lines continues in lower case.
     """
     for k, line in enumerate(_first_lines(pages)[:3]):
-        if re.match(r"^(?:Aan de|Aan het|AAN DE|Intern gebruik|No\.|Nr\.)", line):
+        if re.match(r"^(?:Aan de|Aan het|AAN DE|Intern gebruik|No\.|Nr\.)", line) or _PLACE_AND_DATE.fullmatch(line):
             continue
         if len(line) > 120:
             return None  # a line of running text (a firm's disclaimer read first), not a title
@@ -344,9 +344,13 @@ def _fallback_title(pages: list[Page]) -> str | None:
             return None
         if line.lower().rstrip(":") in _SECTION_WORDS or _GREETING_OR_SALUTATION.match(line):
             return None
+        if _FIELD_LINE.match(line):
+            return None  # a form's field ("Voortouwcommissie: vaste commissie voor Financiën")
         title = line
         for nxt in _first_lines(pages)[k + 1 : k + 3]:
-            if (nxt[:1].islower() or _ends_open(title)) and len(title) < 160:
+            # a cover page stacks a title one word a line ("Blauwdruk" / "AI-geletterdheidsprogramma")
+            stacked = " " not in title and _title_line(nxt)
+            if (nxt[:1].islower() or _ends_open(title) or stacked) and len(title) < 160:
                 title += " " + nxt
             else:
                 break
@@ -354,6 +358,21 @@ def _fallback_title(pages: list[Page]) -> str | None:
             return None  # a sentence of the body, not a title
         return title.rstrip(" :")
     return None
+
+
+# a line that only places and dates the document ("Den Haag, 28 oktober 2016") is no title
+_PLACE_AND_DATE = re.compile(r"[’'‘`]?[A-Za-z]?-?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2},\s+(?i:" + _DATE_FORM + ")")
+
+
+_FIELD_LINE = re.compile(r"^[\w()/.-]+\s*:\s+\S")
+
+
+def _title_line(line: str) -> bool:
+    """A short line of words that can go on a title: no sentence, label or section heading."""
+    words = line.split()
+    return (0 < len(words) <= 8 and not line.endswith((".", ":", ";", ",")) and ":" not in line
+            and sum(c.isalpha() for c in line) >= 0.6 * len(line.replace(" ", ""))
+            and line.lower() not in _SECTION_WORDS and not _DATE.search(line))
 
 
 def _ends_open(line: str) -> bool:
@@ -450,11 +469,13 @@ def _row_kenmerk(page: str) -> str | None:
     return None
 
 
-_SUBJECT_LABEL = re.compile(r"^\s*(?:Betreft|Onderwerp|Titel|Inzake)\s*:\s*(\S.{2,150})$")
+# "Document:" heads the House committees' decision lists ("Document: Besluitenlijst van de
+# procedurevergadering van woensdag 26 oktober 2016"); its value must be words, not a number
+_SUBJECT_LABEL = re.compile(r"^\s*(?:Betreft|Onderwerp|Titel|Inzake|Document(?=\s*:\s*[A-Z][a-z]))\s*:\s*(\S.{2,150})$")
 
 
 def _labelled_subject(page: str) -> str | None:
-    """The value of a "Betreft:" / "Onderwerp:" / "Titel:" line in the first 40 lines of a page
+    """The value of a "Betreft:" / "Onderwerp:" / "Titel:" / "Document:" line in the first 40 lines of a page
     where no letterhead block was recognised (a scan's text layer, a memo), with its next line
     when it wraps: "Titel: inventarisatie van regionale en landelijke maatregelen behorend bij" /
     "escalatieladder (‘gereedschapskist)"."""

@@ -128,7 +128,9 @@ def test_other_kinds():
     wob = detect(["Datum 20 september 2021\nBetreft Besluit op uw Wob-verzoek\n\nGeachte ,\n\nU vroeg om documenten."])
     assert (wob.kind, wob.date, wob.title) == ("wob-besluit", "2021-09-20", "Besluit op uw Wob-verzoek")
     cover = detect(["Regeerprogramma\nUitwerking van het hoofdlijnenakkoord\ndoor het kabinet\n13 september 2024", "Inhoud"])
-    assert (cover.title, cover.date) == ("Regeerprogramma", "2024-09-13")
+    # a one-word cover title goes on in the stacked lines under it
+    assert (cover.title, cover.date) == ("Regeerprogramma Uitwerking van het hoofdlijnenakkoord door het kabinet",
+                                         "2024-09-13")
     empty = detect(["", ""])
     assert empty == DocumentMeta()
 
@@ -167,6 +169,24 @@ def test_fallback_title_that_ends_open_goes_on_in_the_next_line():
     # a title that is complete stays as it is, also when the next line is capitalised
     study = detect(["Kansen voor deelfiets en deelscooter\nZuid-Holland\nDeze Snelstudie dient ter inspiratie.\n"])
     assert study.title == "Kansen voor deelfiets en deelscooter"
+
+
+def test_a_place_and_date_is_no_title_and_a_stacked_cover_title_is_whole():
+    """A House committee's decision list opens with "Den Haag, <date>" and names itself under
+    "Document:"; a cover page stacks its title a word a line."""
+    lijst = detect(["Den Haag, 28 oktober 2016\nVoortouwcommissie: vaste commissie voor Financiën\n"
+                    "Document: Besluitenlijst van de procedurevergadering van woensdag 26\noktober 2016\n"
+                    "1. Agendapunt: De besluitenlijst van 12 oktober 2016 wordt vastgesteld.\n"])
+    assert lijst.title == "Besluitenlijst van de procedurevergadering van woensdag 26 oktober 2016"
+    assert lijst.date == "2016-10-28"
+    # without the label: no title rather than the place and date
+    assert detect(["Den Haag, 28 oktober 2016\nVoortouwcommissie: vaste commissie voor Financiën\n"]).title is None
+    # "Document: 16.1" in an inventory is no subject
+    assert detect(["Inventarislijst\nDocument: 16.1 e-mail van 3 maart\n"]).title == "Inventarislijst"
+    cover = detect(["Blauwdruk\nAI-geletterdheidsprogramma\nInleiding\nDit document beschrijft het programma."])
+    assert cover.title == "Blauwdruk AI-geletterdheidsprogramma"
+    # a title of more words does not take the next line
+    assert detect(["Handreiking AI-verordening\nVersie 1.0\nInleiding\n"]).title == "Handreiking AI-verordening"
 
 
 def test_dates_on_cover_pages_and_in_first_lines():
