@@ -328,11 +328,26 @@ _SECTION_WORDS = frozenset(
 )
 
 
+# a line that only places and dates the document ("Den Haag, 28 oktober 2016") is no title
+_PLACE_AND_DATE = re.compile(r"[’'‘`]?[A-Za-z]?-?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2},\s+(?i:" + _DATE_FORM + ")")
+# a form's field ("Voortouwcommissie: vaste commissie voor Financiën") is no title either
+_FIELD_LINE = re.compile(r"^[\w()/.-]+\s*:\s+\S")
+
+
+def _title_line(line: str) -> bool:
+    """A short line of words that can go on a title: no sentence, label or section heading."""
+    words = line.split()
+    return (0 < len(words) <= 8 and not line.endswith((".", ":", ";", ",")) and ":" not in line
+            and sum(c.isalpha() for c in line) >= 0.6 * len(line.replace(" ", ""))
+            and line.lower() not in _SECTION_WORDS and not _DATE.search(line))
+
+
 def _fallback_title(pages: list[Page]) -> str | None:
     """The first line of the first page with text, when it reads like a title.
 
-    Not a sentence, not a section heading ("Overwegingen"), mostly letters;
-    a title wrapped over two or three lines continues in lower case.
+    Not a sentence, a section heading ("Overwegingen") or a form's field, mostly letters; a
+    place and date before it is passed over. A title wrapped over two or three lines continues
+    in lower case, after an open word, or, on a cover page that stacks it, after a one-word line.
     """
     for k, line in enumerate(_first_lines(pages)[:3]):
         if re.match(r"^(?:Aan de|Aan het|AAN DE|Intern gebruik|No\.|Nr\.)", line) or _PLACE_AND_DATE.fullmatch(line):
@@ -358,21 +373,6 @@ def _fallback_title(pages: list[Page]) -> str | None:
             return None  # a sentence of the body, not a title
         return title.rstrip(" :")
     return None
-
-
-# a line that only places and dates the document ("Den Haag, 28 oktober 2016") is no title
-_PLACE_AND_DATE = re.compile(r"[’'‘`]?[A-Za-z]?-?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2},\s+(?i:" + _DATE_FORM + ")")
-
-
-_FIELD_LINE = re.compile(r"^[\w()/.-]+\s*:\s+\S")
-
-
-def _title_line(line: str) -> bool:
-    """A short line of words that can go on a title: no sentence, label or section heading."""
-    words = line.split()
-    return (0 < len(words) <= 8 and not line.endswith((".", ":", ";", ",")) and ":" not in line
-            and sum(c.isalpha() for c in line) >= 0.6 * len(line.replace(" ", ""))
-            and line.lower() not in _SECTION_WORDS and not _DATE.search(line))
 
 
 def _ends_open(line: str) -> bool:

@@ -45,8 +45,10 @@ class Searcher:
 
     `mode` is "hybrid" (the product), or "dense" / "lexical" (the baselines that `assistant
     eval` reports). The class attributes `fusion`, `bm25_weight`, `coverage_weight`, `rrf_k`
-    and `footnote_penalty` choose how the two sides combine (see fusion.FusionSettings); they
-    stay settable for measurement (benchmarks/eval_retrieval.py --fusion, --set).
+    and `footnote_penalty` choose how the two sides combine (see fusion.FusionSettings), and
+    `centroid_penalty` what a passage pays for restating its document; they stay settable for
+    measurement (benchmarks/eval_retrieval.py --fusion, --set). The only state kept on it is per
+    document: the centroids of the current index generation (one vector per document).
     """
 
     fusion = "gated"
