@@ -90,15 +90,18 @@ def features(ev) -> list[float]:
             1.0 if ev.rule else 0.0, ev.margin]
 
 
-def refused(x: np.ndarray, t_min: float, t_name: float, t_low: float = 0.0, c_low: float = 0.0) -> np.ndarray:
+def refused(x: np.ndarray, t_min, t_name, t_low=0.0, c_low=0.0) -> np.ndarray:
     """What the decision in assistant/noanswer.py refuses, for one language's questions: score below
     t_min; or below t_name when the question names what the index lacks; or below t_low when the best
     passage holds less than c_low of the question (coverage). A question a rule answers whatever the
     score ('who signed?' with the signatories in the best passage, Searcher.answer_found) is never
-    refused."""
-    score = x[:, 0] + 0.10 * x[:, 1]
+    refused. The bars may be arrays that broadcast against the questions (a grid of them, as in
+    `choose`): the result has their shape with the questions last."""
+    from assistant.noanswer import score
+
+    s = score(x[:, 0], x[:, 1])
     by_rule = x[:, 5] > 0 if x.shape[1] > 5 else np.zeros(len(x), dtype=bool)
-    return ~by_rule & ((score < t_min) | ((x[:, 2] > 0) & (score < t_name)) | ((x[:, 1] < c_low) & (score < t_low)))
+    return ~by_rule & ((s < t_min) | ((x[:, 2] > 0) & (s < t_name)) | ((x[:, 1] < c_low) & (s < t_low)))
 
 
 def choose(data: dict, names: list[str], lang: str, max_refused: float, pooled: bool = False) -> tuple:
@@ -111,21 +114,13 @@ def choose(data: dict, names: list[str], lang: str, max_refused: float, pooled: 
         m = x[:, 3] == (1.0 if lang == "en" else 0.0)
         xs.append(x[m]), ys.append(y[m]), corpus.append(np.full(int(m.sum()), i))
     x, y, corpus = np.concatenate(xs), np.concatenate(ys), np.concatenate(corpus)
-    if x.shape[1] <= 5:
-        x = np.hstack([x, np.zeros((len(x), 1))])
-    score = x[:, 0] + 0.10 * x[:, 1]
-    free = x[:, 5] == 0
     onehot = np.eye(len(names))[corpus] * (y == 1)[:, None]  # answerable questions per corpus
     per_corpus = np.maximum(onehot.sum(0), 1)
-    below_min = (score[None, :] < GRID_MIN[:, None]) & free  # [t_min, question]
-    below_name = (score[None, :] < GRID_NAME[:, None]) & (x[:, 2] > 0) & free  # [t_name, question]
-    base = below_min[:, None, :] | below_name[None, :, :]  # [t_min, t_name, question]
     valid = GRID_NAME[None, :] >= GRID_MIN[:, None]
     best = None
     for c_low in GRID_COVERAGE:
         for t_low in GRID_MIN:
-            low = (score < t_low) & (x[:, 1] < c_low) & free
-            r = base | low
+            r = refused(x, GRID_MIN[:, None, None], GRID_NAME[None, :, None], t_low, c_low)  # [t_min, t_name, q]
             flagged = r[:, :, y == 0].sum(-1)
             refused_each = r.astype(np.float32) @ onehot  # [t_min, t_name, corpus]
             if pooled:  # the refused share over all fitting corpora together, not the worst one's
