@@ -123,7 +123,7 @@ class Searcher:
         stems.update(self.index.stems_for([pid for pid in cands if pid not in stems]))
         weights = coverage(units, list(cands.values()), lex, stems, wants_date)
         fuse(list(cands.values()), self._fusion())
-        top = attach_answers(dedupe(self._ranked(cands, k)), self.index.passages_between)[:k]
+        top = attach_answers(dedupe(self._ranked(cands, k, snap.generation)), self.index.passages_between)[:k]
 
         evidence = self.evidence(top, query, list(cands.values()), units, lex)
         found = self.answer_found(top, query, evidence)
@@ -147,7 +147,7 @@ class Searcher:
         for pid, vec in vecs.items():
             cands[pid].dense = float(vec @ qvec)
 
-    def _ranked(self, cands: dict[int, Candidate], k: int) -> list[Candidate]:
+    def _ranked(self, cands: dict[int, Candidate], k: int, generation: int) -> list[Candidate]:
         """The best candidates with their rows, best first. The hits are chosen from a pool whose
         size does not depend on k, so that the top results are the same for every k."""
         ranked = sorted(cands.values(), key=lambda c: -c.score)[: max(k, HIT_POOL)]
@@ -161,16 +161,16 @@ class Searcher:
                     c.score -= self.footnote_penalty
         if self.centroid_penalty and self.mode != "lexical":
             vecs = self.index.vectors_for([c.pid for c in ranked])
-            centroids = self._centroids_of({c.row.doc_id for c in ranked})
+            centroids = self._centroids_of({c.row.doc_id for c in ranked}, generation)
             for c in ranked:
                 if c.pid in vecs and c.row.doc_id in centroids:
                     c.score -= self.centroid_penalty * float(vecs[c.pid] @ centroids[c.row.doc_id])
         ranked.sort(key=lambda c: -c.score)
         return ranked
 
-    def _centroids_of(self, doc_ids: set[str]) -> dict[str, np.ndarray]:
-        """The unit mean vector of each document's passages; kept until the index changes."""
-        generation = self.index.snapshot().generation
+    def _centroids_of(self, doc_ids: set[str], generation: int) -> dict[str, np.ndarray]:
+        """The unit mean vector of each document's passages in the question's snapshot (its
+        `generation`); kept until the index changes."""
         with self._lock:
             if self._centroids[0] != generation:
                 self._centroids = (generation, {})
