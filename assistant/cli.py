@@ -130,12 +130,12 @@ def cmd_ingest(args) -> int:
         ingester = ray_ingester(args.ray, args.ray_workers)
     elif args.ray_workers is not None:
         raise AssistantError("--ray-workers needs --ray auto|ADDRESS")
-    assistant = Assistant(_settings(args))
 
     def show(r):
         print(json.dumps(r.to_json(), ensure_ascii=False) if args.json else r.line(), flush=True)
 
-    results = assistant.ingest(args.paths, on_result=show, progress=args.progress, ingester=ingester)
+    with Assistant(_settings(args)) as assistant:
+        results = assistant.ingest(args.paths, on_result=show, progress=args.progress, ingester=ingester)
     if assistant.embedder.device:  # the model ran: say where (a GPU is used when torch sees one)
         print(f"passages embedded on {assistant.embedder.device}", file=sys.stderr)
     return 1 if any(r.status == "failed" for r in results) or not results else 0
@@ -153,9 +153,14 @@ def _ask_settings(args):
 
 def cmd_ask(args) -> int:
     from .core import Assistant
+
+    with Assistant(_ask_settings(args)) as assistant:
+        return _ask_each(assistant, args)
+
+
+def _ask_each(assistant, args) -> int:
     from .present import format_text, to_json_line
 
-    assistant = Assistant(_ask_settings(args))
     assistant.ensure_index()
     questions = (line.strip() for line in sys.stdin) if args.question == "-" else [args.question]
     color = sys.stdout.isatty()
@@ -181,7 +186,8 @@ def cmd_ask(args) -> int:
 def cmd_list(args) -> int:
     from .core import Assistant
 
-    docs = Assistant(_settings(args)).documents()
+    with Assistant(_settings(args)) as assistant:
+        docs = assistant.documents()
     if args.json:
         print(json.dumps([d.to_json() for d in docs], ensure_ascii=False, indent=1))
         return 0
@@ -199,7 +205,9 @@ def cmd_list(args) -> int:
 def cmd_remove(args) -> int:
     from .core import Assistant
 
-    if Assistant(_settings(args)).remove(args.doc_id):
+    with Assistant(_settings(args)) as assistant:
+        removed = assistant.remove(args.doc_id)
+    if removed:
         print(f"removed: {args.doc_id}")
         return 0
     print(f"error: no document with id {args.doc_id!r} (see `assistant list`)", file=sys.stderr)
@@ -209,7 +217,8 @@ def cmd_remove(args) -> int:
 def cmd_rebuild(args) -> int:
     from .core import Assistant
 
-    results = Assistant(_settings(args)).rebuild(log=lambda s: print(s, flush=True))
+    with Assistant(_settings(args)) as assistant:
+        results = assistant.rebuild(log=lambda s: print(s, flush=True))
     return 1 if any(r.status == "failed" for r in results) else 0
 
 

@@ -30,6 +30,21 @@ class Assistant:
         self._write = threading.Lock()
         self._swap = threading.RLock()
 
+    def close(self) -> None:
+        """Close the index (a PostgreSQL index's connection pool and its threads). The assistant
+        opens it again when it is used after this."""
+        with self._write, self._swap:
+            if self._index is not None:
+                self._index.close()
+            self._index = None
+            self._searcher = None
+
+    def __enter__(self) -> "Assistant":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- the index ------------------------------------------------------------------
     @property
     def index_exists(self) -> bool:

@@ -346,7 +346,12 @@ def run_eval(settings: Settings, path: Path, k: int = 5, as_json: bool = False, 
         questions = [q for q in questions if q.split == split]
         if not questions:
             raise AssistantError(f"{path}: no question has split {split!r}")
-    assistant = Assistant(settings, embedder=embedder)
+    with Assistant(settings, embedder=embedder) as assistant:
+        return _eval_questions(assistant, settings, path, questions, k, as_json, modes)
+
+
+def _eval_questions(assistant, settings: Settings, path: Path, questions: list, k: int, as_json: bool,
+                    modes: list[str]) -> int:
     assistant.ensure_index()
     if any(q.verbatim for q in questions):
         vres = [evaluate_verbatim(s, questions, k) for s in _searchers(assistant, modes)]

@@ -104,11 +104,22 @@ def _letters(folder: Path, n: int, paragraphs: int = 6) -> list[Path]:
     return out
 
 
+def _pool_threads() -> set[str]:
+    """The threads of psycopg's connection pools that are running (each pool has a scheduler and workers)."""
+    import threading
+
+    return {t.name for t in threading.enumerate() if t.name.startswith("index-") and t.is_alive()}
+
+
 def _cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run one command in this process; it must close the index it opened (a pool left open keeps its
+    threads, and at exit Python warns "cannot join current thread")."""
     from assistant.cli import main
 
+    before = _pool_threads()
     rc = main(list(argv))
     out = capsys.readouterr()
+    assert _pool_threads() <= before, f"{argv[0]} left a connection pool open: {_pool_threads() - before}"
     return rc, out.out, out.err
 
 
@@ -294,6 +305,27 @@ def test_eval_runs_on_a_postgresql_index(pg_url, tmp_path, capsys, monkeypatch):
     rc, out, err = _cli(capsys, "eval", str(questions), "--json", "--index", pg_url)
     assert rc == 0, err
     assert json.loads(out)["hybrid"]["groups"]["all"]["n"] == 1
+
+
+def test_closing_the_assistant_stops_its_pool_and_it_opens_again_when_used(pg_url, tmp_path, hashing_embedder,
+                                                                           settings_factory):
+    """Every command closes what it opened: `with Assistant(...)` closes the index, a PostgreSQL
+    pool's threads stop there and then (not at some garbage collection, which may run on a pool
+    thread and make Python warn "cannot join current thread"), and the assistant reopens the index
+    when it is asked again."""
+    from assistant.core import Assistant
+
+    settings = settings_factory(tmp_path / "work", model="hashing", index_url=pg_url)
+    before = _pool_threads()
+    with Assistant(settings, embedder=hashing_embedder) as a:
+        assert [r.status for r in a.ingest([ROOT / "corpus"])] == ["added"]
+        pool = a.index._pool
+        assert _pool_threads() > before and not pool.closed
+    assert pool.closed and _pool_threads() <= before
+    assert a.ask("zorgplichtrichtlijn").hits and a.index._pool is not pool  # opened again
+    a.close()
+    a.close()  # twice is harmless
+    assert _pool_threads() <= before
 
 
 def test_an_unreachable_database_is_one_line_without_the_password(capsys, monkeypatch):

@@ -68,58 +68,58 @@ def cmd_add(args) -> int:
     if not args.refs and not args.dossier:
         print("error: give one or more identifiers or URLs, or --dossier NR", file=sys.stderr)
         return 2
-    service = _service(args)
-    show = _printer(args)
-    results = service.add(args.refs, on_result=show) if args.refs else []
-    for nr in args.dossier:
-        results += service.add_dossier(nr, on_result=show)
-    return _status(results)
+    with _service(args) as service:
+        show = _printer(args)
+        results = service.add(args.refs, on_result=show) if args.refs else []
+        for nr in args.dossier:
+            results += service.add_dossier(nr, on_result=show)
+        return _status(results)
 
 
 def cmd_follow(args) -> int:
-    service = _service(args)
-    if args.list or not args.dossiers:
-        followed = service.followed()
-        if args.json:
-            print(json.dumps([f.to_json() for f in followed], ensure_ascii=False, indent=1))
-        elif not followed:
-            print("No dossiers are followed. Follow one with `assistant follow NR`.")
-        for f in followed if not args.json else []:
-            synced = f"last synced {f.last_sync}: {f.documents} papers, {f.added} added" if f.last_sync \
-                else "not synced yet"
-            failed = f", {len(f.failed)} failed" if f.failed else ""
-            print(f"{f.dossier}  followed since {f.followed_at}; {synced}{failed}")
-        return 0
-    results = []
-    for nr in args.dossiers:
-        new, got = service.follow(nr, on_result=_printer(args))
-        results += got
-        print(f"{'following' if new else 'already following'} dossier {nr}", file=sys.stderr, flush=True)
-    return _status(results)
+    with _service(args) as service:
+        if args.list or not args.dossiers:
+            followed = service.followed()
+            if args.json:
+                print(json.dumps([f.to_json() for f in followed], ensure_ascii=False, indent=1))
+            elif not followed:
+                print("No dossiers are followed. Follow one with `assistant follow NR`.")
+            for f in followed if not args.json else []:
+                synced = f"last synced {f.last_sync}: {f.documents} papers, {f.added} added" if f.last_sync \
+                    else "not synced yet"
+                failed = f", {len(f.failed)} failed" if f.failed else ""
+                print(f"{f.dossier}  followed since {f.followed_at}; {synced}{failed}")
+            return 0
+        results = []
+        for nr in args.dossiers:
+            new, got = service.follow(nr, on_result=_printer(args))
+            results += got
+            print(f"{'following' if new else 'already following'} dossier {nr}", file=sys.stderr, flush=True)
+        return _status(results)
 
 
 def cmd_unfollow(args) -> int:
-    service = _service(args)
-    status = 0
-    for nr in args.dossiers:
-        if service.unfollow(nr):
-            print(f"unfollowed: {nr} (its documents stay in the index; `assistant remove ID` removes one)")
-        else:
-            print(f"error: dossier {nr} is not followed (see `assistant follow --list`)", file=sys.stderr)
-            status = 1
-    return status
+    with _service(args) as service:
+        status = 0
+        for nr in args.dossiers:
+            if service.unfollow(nr):
+                print(f"unfollowed: {nr} (its documents stay in the index; `assistant remove ID` removes one)")
+            else:
+                print(f"error: dossier {nr} is not followed (see `assistant follow --list`)", file=sys.stderr)
+                status = 1
+        return status
 
 
 def cmd_sync(args) -> int:
-    service = _service(args)
-    if not service.followed():
-        print("No dossiers are followed; nothing to sync. Follow one with `assistant follow NR`.", file=sys.stderr)
-        return 0
-    results = service.sync(on_result=_printer(args))
-    added = sum(r.status == "added" for r in results)
-    failed = sum(r.status == "failed" for r in results)
-    print(f"sync: {added} added, {len(results) - added - failed} unchanged, {failed} failed", file=sys.stderr)
-    return _status(results)
+    with _service(args) as service:
+        if not service.followed():
+            print("No dossiers are followed; nothing to sync. Follow one with `assistant follow NR`.", file=sys.stderr)
+            return 0
+        results = service.sync(on_result=_printer(args))
+        added = sum(r.status == "added" for r in results)
+        failed = sum(r.status == "failed" for r in results)
+        print(f"sync: {added} added, {len(results) - added - failed} unchanged, {failed} failed", file=sys.stderr)
+        return _status(results)
 
 
 COMMANDS = {"add": cmd_add, "follow": cmd_follow, "unfollow": cmd_unfollow, "sync": cmd_sync}

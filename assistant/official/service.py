@@ -48,6 +48,12 @@ class OfficialService:
         self.tk = Tk(s.tk_url, self.client)
         self.follows = FollowStore(Path(s.index_dir))
 
+    def __enter__(self) -> "OfficialService":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.assistant.close()
+
     # -- public operations ------------------------------------------------------------------
     def add(self, given: list[str], on_result: Report = None) -> list[FileResult]:
         """Each identifier, citation or URL: added, unchanged, or failed with the reason."""

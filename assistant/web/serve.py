@@ -82,6 +82,8 @@ def serve(settings: "Settings", host: str = "127.0.0.1", port: int = 7860, auth:
         return int(exc.code or 1)
     except KeyboardInterrupt:
         pass
+    finally:
+        assistant.close()
     if not server.started:
         print(f"error: could not serve on {host}:{port} (is the port in use? try --port)", file=sys.stderr)
         return 1
