@@ -31,10 +31,15 @@ _LABEL_HEADING = re.compile(
 )
 # "Bijlage A", "Bijlage II", "Bijlage B bij 2020-259648": an annex lettered or numbered in roman
 _ANNEX_HEADING = re.compile(r"^(?P<label>Bijlage\s+(?:[A-H]|[IVX]{1,4}))(?:\s*(?::|\.|$|\s[-–]\s)|\s+bij\s)")
-# "1. Inleiding", "2.3 Reactie van het kabinet", "IV. Slot", "A. Algemeen"
+# "1. Inleiding", "2.3 Reactie van het kabinet", "IV. Slot", "A. Algemeen", and "18 . Agendapunt:" (a
+# number set apart from its full stop, as in the House committees' decision lists)
 _NUMBERED_HEADING = re.compile(
-    r"^(?P<num>(?:[0-9]{1,2}(?:\.[0-9]{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H]\.))\s+(?P<title>[A-Z\u00c0-\u00de‘'\"][^\n]{1,90})$"
+    r"^(?P<num>(?:[0-9]{1,2}(?:\.[0-9]{1,2}){0,3}(?: ?\.)?|[IVX]{1,5}\.|[A-H]\.))\s+"
+    r"(?P<title>[A-Z\u00c0-\u00de‘'\"][^\n]{1,90})$"
 )
+# "1 Maart 2021" in a table's row is a date, not section 1
+_MONTH = re.compile(r"^(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)\b",
+                    re.IGNORECASE)
 # a line that ends in an article, preposition or conjunction goes on on the next line: a numbered
 # sentence of a law or a decision ("2. Over persoonlijke beleidsopvattingen kan met het oog op
 # een goede en"), not a heading; a title that wraps ("Sneller reizen met de bus in" / "Zuid-Holland",
@@ -83,8 +88,9 @@ def heading_label(line: str) -> tuple[str, bool] | None:
         if (len(words) <= 12 and not re.search(r"[.;,]$", title) and not re.match(r"^[0-9]{4}\b", s)
                 and words[-1].lower() not in OPEN_ENDINGS
                 and not (title.endswith(":") and len(words) >= 5)  # "1. Het verstrekken ... voor zover dit:"
-                and not _WEB_ADDRESS.search(title)):  # a footnote: "1 De AI-verordening is te raadplegen via: https://..."
-            return re.sub(r"\s+", " ", s), True
+                and not _WEB_ADDRESS.search(title)  # a footnote: "1 De AI-verordening is te raadplegen via: https://..."
+                and not _MONTH.match(title)):
+            return re.sub(r"\s+", " ", f"{m.group('num').replace(' ', '')} {title}"), True
     return None
 
 
@@ -122,7 +128,7 @@ def _wrapped_heading(lines: list[_Line | None], i: int) -> tuple[str, int] | Non
     if (len(more.split()) > (5 if lower else 8) or SENTENCE_END.search(more) or more.endswith((";", ",", ":"))
             or re.search(r"[.;:!?]\s", more)):
         return None
-    label = re.sub(r"\s+", " ", f"{m.group('num')} {m.group('title').strip()} {more}")
+    label = re.sub(r"\s+", " ", f"{m.group('num').replace(' ', '')} {m.group('title').strip()} {more}")
     return (label, i + 1) if len(label.split()) <= 20 else None
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 
-FOOTNOTE_START = re.compile(r"^(\d{1,3})(?:\s+|\)\s*)(\S.*)$")  # "3 Kamerstuk ..." or "3) Circulaire ..."
+# "3 Kamerstuk ..." or "3) Circulaire ...", not a number set apart from its full stop ("18 . Agendapunt:")
+FOOTNOTE_START = re.compile(r"^(\d{1,3})(?:\s+|\)\s*)([^\s.,;:].*)$")
 _REF_BLOCKERS = frozenset(
     """vraag vragen antwoord artikel artikelen lid nr nummer bijlage pagina hoofdstuk paragraaf punt
     fase stap fiche aanbeveling versie niveau figuur tabel grafiek onderdeel categorie groep klasse
-    week dag jaar maand sub""".split()
+    week dag jaar maand sub agendapunt""".split()
 )
 
 

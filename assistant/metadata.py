@@ -471,7 +471,9 @@ def _row_kenmerk(page: str) -> str | None:
 
 # "Document:" heads the House committees' decision lists ("Document: Besluitenlijst van de
 # procedurevergadering van woensdag 26 oktober 2016"); its value must be words, not a number
-_SUBJECT_LABEL = re.compile(r"^\s*(?:Betreft|Onderwerp|Titel|Inzake|Document(?=\s*:\s*[A-Z][a-z]))\s*:\s*(\S.{2,150})$")
+_SUBJECT_LABEL = re.compile(r"^\s*(?:Betreft|Onderwerp|Titel|Inzake|Document(?=\s*:\s*[A-Z][a-z]))\s*:\s*(\S.{2,150})$"
+                            # a note or memo that names itself: "Notitie - OIN Nummer bijzondere organisaties"
+                            r"|^\s*(?:Notitie|Memo|Memorandum)\s*(?::|\s[-–])\s*([A-Z].{2,150})$")
 
 
 def _labelled_subject(page: str) -> str | None:
@@ -484,7 +486,7 @@ def _labelled_subject(page: str) -> str | None:
         m = _SUBJECT_LABEL.match(line)
         if not m:
             continue
-        value = m.group(1).strip()
+        value = (m.group(1) or m.group(2)).strip()
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if subject_goes_on(value, nxt) and ":" not in nxt:
             value = f"{value} {nxt}"

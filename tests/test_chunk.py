@@ -166,3 +166,48 @@ def test_a_numbered_line_with_a_web_address_is_a_note_not_a_heading():
     ]
     s = _sections(pages)
     assert s[2] == {"1. Inleiding"}, s
+
+
+def test_a_decision_lists_items_numbered_apart_from_their_full_stop_are_sections_not_footnotes():
+    """The House committees' decision lists number their items "18 . Agendapunt: ..." (the full stop
+    set apart). Each item labels its section, including one at the foot of a page after a body that
+    says "agendapunt 11"; and "1 Maart 2021" in an inventory row is a date, not section 1."""
+    from assistant.clean import clean_pages
+
+    item = ("Zaak: Brief regering - minister van Binnenlandse Zaken - 16 maart 2009\n"
+            "Besluit: Agenderen voor een algemeen overleg over de politie.\nVolgcommissie(s): JUST\n")
+    raw = [
+        "10 . Agendapunt: De risico's van buitenlandse financiering van moskeeën\n" + item
+        + "Noot: zie ook agendapunt 11\n" + item
+        + "11 . Agendapunt: Beantwoording Kamervraag over het stoppen met de pilot",
+        item + "12 . Agendapunt: Elektronisch inzamelen van handtekeningen\n" + item,
+        "Bijlage 2 Inventarislijst\nNummer Datum Onderwerp Beoordeling\n1 Maart\n2021\n"
+        "Tijdlijn Zuid-West 380 kV Oost, met links naar relevante documenten\nOpenbaar EZK\n",
+    ]
+    pages = clean_pages(raw)
+    assert [p.footnotes for p in pages] == [{}, {}, {}]
+    labels = {p.section for p in chunk_pages(pages)}
+    assert {"10. Agendapunt: De risico's van buitenlandse financiering van moskeeën",
+            "11. Agendapunt: Beantwoording Kamervraag over het stoppen met de pilot",
+            "12. Agendapunt: Elektronisch inzamelen van handtekeningen"} <= labels
+    assert not any(s and "Maart" in s for s in labels)
+
+
+def test_the_real_decision_list_has_its_agenda_items_as_sections_and_no_footnotes(tmp_path):
+    """A real House committee decision list (2009, in benchmarks/data/heldout7): its items 10 to 36
+    were footnotes ("voetnoot 11": ". Agendapunt: Beantwoording Kamervraag ...") or fell under
+    item 9 or under "3. Jeugdzorg" of an appended meeting plan."""
+    from pathlib import Path
+
+    from assistant.config import Settings
+    from assistant.ingest import prepare
+
+    pdf = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "heldout7" / "pdfs" / \
+        "tk-besluitenlijst-procedurevergadering-bzk-2009.pdf"
+    _, passages, _ = prepare(pdf, Settings.from_env(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"))
+    assert [p for p in passages if p.kind == "footnote"] == []
+    by_page = {}
+    for p in passages:
+        by_page.setdefault(p.page, set()).add(p.section)
+    assert any(s and s.startswith("19. Agendapunt: Maartcirculaire gemeentefonds") for s in by_page[5])
+    assert any(s and s.startswith("34. Agendapunt: Nulmeting interbestuurlijke lasten") for s in by_page[9])

@@ -189,6 +189,19 @@ def test_a_place_and_date_is_no_title_and_a_stacked_cover_title_is_whole():
     assert detect(["Handreiking AI-verordening\nVersie 1.0\nInleiding\n"]).title == "Handreiking AI-verordening"
 
 
+def test_a_note_that_names_itself_is_titled_by_that_name():
+    """A note whose first line is its issuer's header ("Technisch Overleg Digikoppeling") names
+    itself further down: "Notitie - OIN Nummer bijzondere organisaties"."""
+    note = detect(["Technisch Overleg Digikoppeling Logius\nBezoekadres:\nWilhelmina v Pruisenweg 52\n"
+                   "Datum\n15-09-2021\nKenmerk\nNotitie - OIN Nummer bijzondere organisaties\nInleiding\n"
+                   "De OIN Nummer systematiek is aangepast voor organisaties."])
+    assert note.title == "OIN Nummer bijzondere organisaties"
+    assert detect(["Memo: Planning van de consultatie\nDe consultatie loopt tot 1 juni."]).title == \
+        "Planning van de consultatie"
+    # a note "ter beslissing" names no subject
+    assert detect(["Nota ter beslissing\nAanleiding\nDe minister vroeg om advies."]).title == "Nota ter beslissing"
+
+
 def test_dates_on_cover_pages_and_in_first_lines():
     assert detect(["Kader voor inzet van generatieve AI\nMaandag 26 mei 2025\n\nInleiding\nHet kader."]).date == "2025-05-26"
     assert detect(["Programma van Eisen\nVersie 0.5, 19 mei 2020\n\nDit document beschrijft de eisen."]).date == "2020-05-19"
