@@ -35,8 +35,10 @@ _ANNEX_HEADING = re.compile(r"^(?P<label>Bijlage\s+(?:[A-H]|[IVX]{1,4}))(?:\s*(?
 # number set apart from its full stop, as in the House committees' decision lists)
 _NUMBERED_HEADING = re.compile(
     r"^(?P<num>(?:[0-9]{1,2}(?:\.[0-9]{1,2}){0,3}(?: ?\.)?|[IVX]{1,5}\.|[A-H]\.))\s+"
-    r"(?P<title>[A-Z\u00c0-\u00de‘'\"][^\n]{1,90})$"
+    r"(?P<title>[A-Z\u00c0-\u00de‘'\"][^\n]{1,200})$"
 )
+# an item of a decision list, whose subject may be long and wrap in lower case
+_AGENDA_ITEM = re.compile(r"^[0-9]{1,3} ?\.?\s+Agendapunt:")
 # "1 Maart 2021" in a table's row is a date, not section 1
 _MONTH = re.compile(r"^(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)\b",
                     re.IGNORECASE)
@@ -85,7 +87,10 @@ def heading_label(line: str) -> tuple[str, bool] | None:
     if m:
         title = m.group("title").strip()
         words = title.split()
-        if (len(words) <= 12 and not re.search(r"[.;,]$", title) and not re.match(r"^[0-9]{4}\b", s)
+        # an agenda item names its subject at any length: "29 . Agendapunt: Antwoord Europese commissie
+        # op brief Staten-Generaal over subsidiariteit richtlijn gelijke behandeling"
+        agenda = bool(_AGENDA_ITEM.match(s)) and len(words) <= 30
+        if agenda or (len(words) <= 12 and len(title) <= 91 and not re.search(r"[.;,]$", title) and not re.match(r"^[0-9]{4}\b", s)
                 and words[-1].lower() not in OPEN_ENDINGS
                 and not (title.endswith(":") and len(words) >= 5)  # "1. Het verstrekken ... voor zover dit:"
                 and not _WEB_ADDRESS.search(title)  # a footnote: "1 De AI-verordening is te raadplegen via: https://..."
@@ -120,7 +125,7 @@ def _wrapped_heading(lines: list[_Line | None], i: int) -> tuple[str, int] | Non
         return None
     m = _NUMBERED_HEADING.match(ln.text.strip())
     more = nxt.text.strip()
-    if not m or not more or len(m.group("title").split()) > 12 or re.search(r"[.;:!?]\s", m.group("title")):
+    if not m or not more or len(m.group("title").split()) > 12 or len(m.group("title")) > 91 or re.search(r"[.;:!?]\s", m.group("title")):
         return None
     lower = _continues_lower(more)
     if not (lower or (more[:1].isupper() and m.group("title").split()[-1].lower() in OPEN_ENDINGS)):
@@ -316,7 +321,7 @@ def _units(pages: list[Page]) -> list[_Unit]:
         head = heading_label(ln.text)
         if head is None and i in plain and (section is None or section.lower() in _PLAIN_HEADINGS):
             head = plain[i], True  # "Overwegingen": never under a numbered heading
-        if head is not None and head[1] and _runs_on(lines, i):
+        if head is not None and head[1] and _runs_on(lines, i) and not _AGENDA_ITEM.match(head[0]):
             head = None  # "2. De verzoeker vermeldt ... of het daarop" / "betrekking hebbend document, ..."
         if head is not None:
             flush_paragraph()

@@ -170,26 +170,38 @@ def test_a_numbered_line_with_a_web_address_is_a_note_not_a_heading():
 
 def test_a_decision_lists_items_numbered_apart_from_their_full_stop_are_sections_not_footnotes():
     """The House committees' decision lists number their items "18 . Agendapunt: ..." (the full stop
-    set apart). Each item labels its section, including one at the foot of a page after a body that
-    says "agendapunt 11"; and "1 Maart 2021" in an inventory row is a date, not section 1."""
+    set apart) and name their subject at any length. Each item labels its section, including one at
+    the foot of a page after a body that says "agendapunt 11"; and "1 Maart 2021" in an inventory
+    row is a date, not section 1."""
     from assistant.clean import clean_pages
 
-    item = ("Zaak: Brief regering - minister van Binnenlandse Zaken - 16 maart 2009\n"
-            "Besluit: Agenderen voor een algemeen overleg over de politie.\nVolgcommissie(s): JUST\n")
+    def item(minister: str, subject: str, committee: str) -> str:
+        return (f"Zaak: Brief regering - minister van {minister}\n"
+                f"Besluit: Agenderen voor een algemeen overleg over {subject}.\n"
+                f"Besluit: De minister van {minister} verzoeken om voor dat overleg een brief te sturen over\n"
+                f"de kosten van {subject} en de planning van de evaluatie die de Kamer eerder heeft gevraagd.\n"
+                f"Volgcommissie(s): {committee}\n")
+
     raw = [
-        "10 . Agendapunt: De risico's van buitenlandse financiering van moskeeën\n" + item
-        + "Noot: zie ook agendapunt 11\n" + item
-        + "11 . Agendapunt: Beantwoording Kamervraag over het stoppen met de pilot",
-        item + "12 . Agendapunt: Elektronisch inzamelen van handtekeningen\n" + item,
+        "10 . Agendapunt: De risico's van buitenlandse financiering van moskeeën\n"
+        + item("Binnenlandse Zaken", "de financiering van moskeeën", "WWI") + "Noot: zie ook agendapunt 11\n"
+        + "11 . Agendapunt: Beantwoording Kamervraag over het stoppen met de pilot\n"
+        + item("Justitie", "de politieopleiding", "JUST"),
+        "12 . Agendapunt: Elektronisch inzamelen van handtekeningen\n"
+        + item("Binnenlandse Zaken en Koninkrijksrelaties", "het raadgevend referendum", "BZK"),
+        "29 . Agendapunt: Antwoord Europese commissie op brief Staten-Generaal over subsidiariteit richtlijn\n"
+        "gelijke behandeling\n" + item("Sociale Zaken", "de richtlijn gelijke behandeling", "SZW"),
         "Bijlage 2 Inventarislijst\nNummer Datum Onderwerp Beoordeling\n1 Maart\n2021\n"
         "Tijdlijn Zuid-West 380 kV Oost, met links naar relevante documenten\nOpenbaar EZK\n",
     ]
     pages = clean_pages(raw)
-    assert [p.footnotes for p in pages] == [{}, {}, {}]
+    assert [p.footnotes for p in pages] == [{}, {}, {}, {}]
     labels = {p.section for p in chunk_pages(pages)}
     assert {"10. Agendapunt: De risico's van buitenlandse financiering van moskeeën",
             "11. Agendapunt: Beantwoording Kamervraag over het stoppen met de pilot",
-            "12. Agendapunt: Elektronisch inzamelen van handtekeningen"} <= labels
+            "12. Agendapunt: Elektronisch inzamelen van handtekeningen",
+            # an agenda item's subject may be long
+            "29. Agendapunt: Antwoord Europese commissie op brief Staten-Generaal over subsidiariteit richtlijn"} <= labels
     assert not any(s and "Maart" in s for s in labels)
 
 
