@@ -31,6 +31,8 @@ _LABEL_HEADING = re.compile(
 )
 # "Bijlage A", "Bijlage II", "Bijlage B bij 2020-259648": an annex lettered or numbered in roman
 _ANNEX_HEADING = re.compile(r"^(?P<label>Bijlage\s+(?:[A-H]|[IVX]{1,4}))(?:\s*(?::|\.|$|\s[-–]\s)|\s+bij\s)")
+# an annex named but not numbered: "Bijlage – Inventarisatielijst", "Bijlage – Relevante artikelen uit de Wob"
+_ANNEX_NAMED = re.compile(r"^Bijlage\s+[-–]\s+[A-Z][^\n]{2,80}$")
 # "1. Inleiding", "2.3 Reactie van het kabinet", "IV. Slot", "A. Algemeen", and "18 . Agendapunt:" (a
 # number set apart from its full stop, as in the House committees' decision lists)
 _NUMBERED_HEADING = re.compile(
@@ -83,6 +85,8 @@ def heading_label(line: str) -> tuple[str, bool] | None:
     m = _LABEL_HEADING.match(s) or _ANNEX_HEADING.match(s)
     if m:
         return re.sub(r"\s+", " ", m.group("label")), False
+    if _ANNEX_NAMED.match(s) and len(s.split()) <= 10:
+        return re.sub(r"\s+", " ", s), True
     m = _NUMBERED_HEADING.match(s)
     if m:
         title = m.group("title").strip()

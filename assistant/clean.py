@@ -325,8 +325,13 @@ def _find_blocks(lines: list[str]) -> list[tuple[int, int]]:
     return blocks
 
 
+# an annex's heading ("Bijlage 2 – Inventarislijst", "Bijlage – Inventarisatielijst") starts the body of a page; a letterhead's
+# own "Bijlage(n)" / "Bijlage 1" field names no title
+_ANNEX_TITLE = re.compile(r"^Bijlage(?:\s+(?:\d{1,2}|[A-H]|[IVX]{1,4}))?\s*[-–:]\s*[A-Z]")
+
+
 def _candidate(line: str) -> bool:
-    if _SALUTATION.match(line):
+    if _SALUTATION.match(line) or _ANNEX_TITLE.match(line):
         return False
     return not line or len(line) <= _SHORT or _label(line) is not None
 

@@ -223,3 +223,30 @@ def test_the_real_decision_list_has_its_agenda_items_as_sections_and_no_footnote
         by_page.setdefault(p.page, set()).add(p.section)
     assert any(s and s.startswith("19. Agendapunt: Maartcirculaire gemeentefonds") for s in by_page[5])
     assert any(s and s.startswith("34. Agendapunt: Nulmeting interbestuurlijke lasten") for s in by_page[9])
+
+
+def test_an_annex_heading_below_a_letterhead_ends_the_wob_articles_section():
+    """A Woo decision's annex of Wob articles ends in "Artikel 11"; the next page, under the side
+    column of the letterhead, opens "Bijlage 2 – Inventarislijst" above the table's column labels
+    (Datum, Onderwerp, ...). That heading was taken into the letterhead and removed, so the
+    inventory was cited as "Artikel 11". An annex named without a number ("Bijlage –
+    Inventarisatielijst") is a heading too."""
+    from assistant.clean import clean_pages
+
+    law = ("Artikel 11\n1. In geval van een verzoek om informatie uit documenten, opgesteld ten behoeve van intern\n"
+           "beraad, wordt geen informatie verstrekt over daarin opgenomen persoonlijke beleidsopvattingen.\n"
+           "2. Over persoonlijke beleidsopvattingen kan met het oog op een goede en democratische\n"
+           "bestuursvoering informatie worden verstrekt in niet tot personen herleidbare vorm.\n")
+    rows = ("1 30-03-2016 Brief Gespreksnotitie met de gemeente Halderberge over het tracé Deels openbaar 10.2.e\n"
+            "2 20-09-2018 E-mail over het bedrijventerrein Borchwerf en de voorkeursvariant Deels openbaar 10.2.e\n"
+            "3 14-04-2020 E-mail met het ingediende voorstel voor het tracé langs Borchwerf Openbaar\n"
+            "4 16-04-2019 Collegebesluit over de gemeentelijke afweging van de varianten Openbaar\n")
+    inventory = ("Pagina 2 van 3\nDirectoraat-generaal Klimaat\nen Energie\nDirectie Warmte en Ondergrond\n"
+                 "Ons kenmerk\nDGKE-WO / 21078921\nBijlage 2 – Inventarislijst Nummer\nDatum\nSoort\ndocument\n"
+                 "Onderwerp\nBeoordeling\nWob\n" + rows)
+    named = "Bijlage – Inventarisatielijst\nID Datum Documentnaam Beoordeling\n" + rows.replace("Borchwerf", "Roosendaal")
+    pages = clean_pages([law, inventory, named])
+    assert "Bijlage 2 – Inventarislijst" in pages[1].text
+    sections = _sections(pages)
+    assert sections[1] == {"Artikel 11"}
+    assert sections[2] == {"Bijlage 2"} and sections[3] == {"Bijlage – Inventarisatielijst"}
