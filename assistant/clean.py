@@ -30,7 +30,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from assistant.chunk import OPEN_ENDINGS
+from assistant.headings import OPEN_ENDINGS
 from assistant.footnotes import FOOTNOTE_START, find_refs, split_footnotes
 from assistant.repairs import SOFT_HYPHEN, LetterSpacing, Vocab, join_hyphenated
 from assistant.types import Page

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from assistant.chunk import OPEN_ENDINGS
+from assistant.headings import OPEN_ENDINGS
 from assistant.clean import Furniture, subject_goes_on
 from assistant.types import DocumentMeta, Page
 
