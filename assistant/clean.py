@@ -20,7 +20,7 @@ the source has them), because the chunker finds headings at line starts.
 Everything here is a pure function over strings: no I/O, no exceptions on any
 input, and no body text is lost.  Every non-space character of the normalised
 input ends up in exactly one of: the page text, a footnote (mark or text),
-`Furniture.lines`, or `Furniture.dropped` (hyphens removed by a join).
+`Furniture.lines`, or `Furniture.dropped` (hyphens removed by a join, a footnote mark's ")").
 `accounted_text` returns that union, for tests.
 """
 from __future__ import annotations
@@ -60,7 +60,7 @@ class Furniture:
     "running" (a header or footer repeated across pages).
     `fields`: (page number, label, value) read from letterhead blocks, e.g.
     (1, "Datum", "18 oktober 2023") or (1, "Betreft", "Verzamelbrief luchtvaart").
-    `dropped`: characters removed on purpose while joining words (hyphens).
+    `dropped`: characters removed on purpose: hyphens while joining words, the ")" of a footnote mark "3)".
     """
 
     lines: list[tuple[int, str, str]] = field(default_factory=list)
@@ -517,8 +517,9 @@ def clean_document(raw_pages: list[str]) -> CleanDocument:
     expected = 1
     split: list[tuple[list[str], list[tuple[str, list[str]]]]] = []
     previous = ""
+    dropped: list[str] = []  # characters removed on purpose (a footnote mark's ")", hyphens of a join)
     for lines in stage:
-        body, notes = split_footnotes(lines, expected, previous)
+        body, notes = split_footnotes(lines, expected, previous, dropped)
         previous = "\n".join(body[-15:])
         if notes:
             expected = int(notes[-1][0]) + 1
@@ -529,7 +530,6 @@ def clean_document(raw_pages: list[str]) -> CleanDocument:
     texts += [" ".join(lines) for _, notes in split for _, lines in notes]
     vocab = Vocab(texts)
     spacing = LetterSpacing(texts, vocab)
-    dropped: list[str] = []
     pages: list[Page] = []
     for number, (body, notes) in enumerate(split, start=1):
         body = join_hyphenated(_squeeze_blank(body), vocab, dropped)

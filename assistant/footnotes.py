@@ -68,7 +68,7 @@ _CITATION = re.compile(
 
 
 def split_footnotes(
-    lines: list[str], expected: int, previous: str = ""
+    lines: list[str], expected: int, previous: str = "", dropped: list[str] | None = None
 ) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """Split the footnote block off the foot of a page.
 
@@ -99,6 +99,8 @@ def split_footnotes(
             m = FOOTNOTE_START.match(lines[line_no])
             assert m is not None
             notes.append((str(mark), [m.group(2)] + [x for x in lines[line_no + 1 : end] if x]))
+            if dropped is not None and ")" in lines[line_no][len(m.group(1)) : m.start(2)]:
+                dropped.append(")")  # the ")" of "3) Circulaire ...": the mark is kept as "3"
         return lines[: starts[0][0]], notes
     return lines, []
 
