@@ -99,8 +99,8 @@ def split_footnotes(
             m = FOOTNOTE_START.match(lines[line_no])
             assert m is not None
             notes.append((str(mark), [m.group(2)] + [x for x in lines[line_no + 1 : end] if x]))
-            if dropped is not None and ")" in lines[line_no][len(m.group(1)) : m.start(2)]:
-                dropped.append(")")  # the ")" of "3) Circulaire ...": the mark is kept as "3"
+            if dropped is not None:  # the mark as written ("3)", "03") is kept as "3"
+                dropped.append("".join(lines[line_no][: m.start(2)].split()).replace(str(mark), "", 1))
         return lines[: starts[0][0]], notes
     return lines, []
 

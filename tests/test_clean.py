@@ -353,6 +353,7 @@ _page = st.lists(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_page, max_size=6))
 @example(["organisaties.4\n4)0 "])  # a footnote marked "4)": its ")" was lost
+@example(["organisaties.4\n04)0 "])  # and the "0" of one marked "04"
 def test_cleaning_never_fails_and_loses_no_character(raw_pages):
     doc = clean_document(raw_pages)
     assert [p.number for p in doc.pages] == list(range(1, len(raw_pages) + 1))
