@@ -20,7 +20,8 @@ the source has them), because the chunker finds headings at line starts.
 Everything here is a pure function over strings: no I/O, no exceptions on any
 input, and no body text is lost.  Every non-space character of the normalised
 input ends up in exactly one of: the page text, a footnote (mark or text),
-`Furniture.lines`, or `Furniture.dropped` (hyphens removed by a join, a footnote mark's ")").
+`Furniture.lines`, or `Furniture.dropped` (hyphens removed by a join, what a footnote mark
+written "3)" or "03" loses when it is kept as "3").
 `accounted_text` returns that union, for tests.
 """
 from __future__ import annotations
@@ -60,7 +61,8 @@ class Furniture:
     "running" (a header or footer repeated across pages).
     `fields`: (page number, label, value) read from letterhead blocks, e.g.
     (1, "Datum", "18 oktober 2023") or (1, "Betreft", "Verzamelbrief luchtvaart").
-    `dropped`: characters removed on purpose: hyphens while joining words, the ")" of a footnote mark "3)".
+    `dropped`: characters removed on purpose: hyphens while joining words, the ")" or "0" of a
+    footnote mark written "3)" or "03" (kept as "3").
     """
 
     lines: list[tuple[int, str, str]] = field(default_factory=list)
@@ -325,8 +327,8 @@ def _find_blocks(lines: list[str]) -> list[tuple[int, int]]:
     return blocks
 
 
-# an annex's heading ("Bijlage 2 – Inventarislijst", "Bijlage – Inventarisatielijst") starts the body of a page; a letterhead's
-# own "Bijlage(n)" / "Bijlage 1" field names no title
+# an annex's heading ("Bijlage 2 – Inventarislijst", "Bijlage – Inventarisatielijst") starts the
+# body of a page; a letterhead's own "Bijlage(n)" / "Bijlage 1" field names no title
 _ANNEX_TITLE = re.compile(r"^Bijlage(?:\s+(?:\d{1,2}|[A-H]|[IVX]{1,4}))?\s*[-–:]\s*[A-Z]")
 
 
@@ -517,7 +519,7 @@ def clean_document(raw_pages: list[str]) -> CleanDocument:
     expected = 1
     split: list[tuple[list[str], list[tuple[str, list[str]]]]] = []
     previous = ""
-    dropped: list[str] = []  # characters removed on purpose (a footnote mark's ")", hyphens of a join)
+    dropped: list[str] = []  # characters removed on purpose (see Furniture.dropped)
     for lines in stage:
         body, notes = split_footnotes(lines, expected, previous, dropped)
         previous = "\n".join(body[-15:])
