@@ -29,31 +29,18 @@ from .types import Answer, Evidence
 __all__ = ["Searcher", "language_of"]
 
 
-# A passage close to its document's centroid says what the whole document says (the subject restated
-# in the opening, a summary, a list of annexes); for a question about one point of the document it
-# outranked the passage that answers it. score -= CENTROID_PENALTY * cosine(passage, centroid), among
-# the hits' pool. Chosen on heldout2, heldout3 and the tune half of unseen-dev (offline: MRR .588 ->
-# .598; .05, .15 and .2 gained less); benchmarks/eval_retrieval.py: no set lower (seed, multi-document,
-# Kamervragen, own calibration equal), heldout2 MRR .631 -> .655, heldout4 .762 -> .773, unseen-dev .639
-# -> .648 (see README, Retrieval quality).
-CENTROID_PENALTY = 0.1
-
-
 class Searcher:
     """Answers questions against one index with one embedder; safe to share between threads
     (nothing of a question is kept on it).
 
     `mode` is "hybrid" (the product), or "dense" / "lexical" (the baselines that `assistant
     eval` reports). The class attributes `fusion`, `bm25_weight`, `coverage_weight`, `rrf_k`
-    and `footnote_penalty` choose how the two sides combine (see fusion.FusionSettings), and
-    `centroid_penalty` what a passage pays for restating its document; they stay settable for
-    measurement (benchmarks/eval_retrieval.py --fusion, --set). The only state kept on it is per
-    document: the centroids of the current index generation (one vector per document).
+    and `footnote_penalty` choose how the two sides combine (see fusion.FusionSettings); they
+    stay settable for measurement (benchmarks/eval_retrieval.py --fusion, --set).
     """
 
     fusion = "gated"
     footnote_penalty = 0.0
-    centroid_penalty = CENTROID_PENALTY
     bm25_weight = BM25_WEIGHT
     coverage_weight = COVERAGE_WEIGHT
     rrf_k = 60
@@ -70,7 +57,6 @@ class Searcher:
             glossary = default_glossary()
         self.glossary = glossary
         self._acronyms = CorpusAcronyms()
-        self._centroids: tuple[int, dict[str, np.ndarray]] = (-1, {})  # (generation, doc id -> centroid)
         self._lock = threading.Lock()
         self._executor = None
 
@@ -123,7 +109,7 @@ class Searcher:
         stems.update(self.index.stems_for([pid for pid in cands if pid not in stems]))
         weights = coverage(units, list(cands.values()), lex, stems, wants_date)
         fuse(list(cands.values()), self._fusion())
-        top = attach_answers(dedupe(self._ranked(cands, k, snap.generation)), self.index.passages_between)[:k]
+        top = attach_answers(dedupe(self._ranked(cands, k)), self.index.passages_between)[:k]
 
         evidence = self.evidence(top, query, list(cands.values()), units, lex)
         found = self.answer_found(top, query, evidence)
@@ -147,7 +133,7 @@ class Searcher:
         for pid, vec in vecs.items():
             cands[pid].dense = float(vec @ qvec)
 
-    def _ranked(self, cands: dict[int, Candidate], k: int, generation: int) -> list[Candidate]:
+    def _ranked(self, cands: dict[int, Candidate], k: int) -> list[Candidate]:
         """The best candidates with their rows, best first. The hits are chosen from a pool whose
         size does not depend on k, so that the top results are the same for every k."""
         ranked = sorted(cands.values(), key=lambda c: -c.score)[: max(k, HIT_POOL)]
@@ -159,29 +145,8 @@ class Searcher:
             for c in ranked:
                 if c.row.kind == "footnote":
                     c.score -= self.footnote_penalty
-        if self.centroid_penalty and self.mode != "lexical":
-            vecs = self.index.vectors_for([c.pid for c in ranked])
-            centroids = self._centroids_of({c.row.doc_id for c in ranked}, generation)
-            for c in ranked:
-                if c.pid in vecs and c.row.doc_id in centroids:
-                    c.score -= self.centroid_penalty * float(vecs[c.pid] @ centroids[c.row.doc_id])
-        ranked.sort(key=lambda c: -c.score)
+            ranked.sort(key=lambda c: -c.score)
         return ranked
-
-    def _centroids_of(self, doc_ids: set[str], generation: int) -> dict[str, np.ndarray]:
-        """The unit mean vector of each document's passages in the question's snapshot (its
-        `generation`); kept until the index changes."""
-        with self._lock:
-            if self._centroids[0] != generation:
-                self._centroids = (generation, {})
-            known = self._centroids[1]
-        for doc_id in doc_ids - known.keys():
-            ids = self.index.passage_ids_for([doc_id])
-            vecs = list(self.index.vectors_for([int(i) for i in ids]).values()) if ids is not None else []
-            if vecs:
-                mean = np.mean(vecs, axis=0)
-                known[doc_id] = mean / (np.linalg.norm(mean) or 1.0)
-        return {d: known[d] for d in doc_ids if d in known}
 
     def _pool(self):
         if self._executor is None:

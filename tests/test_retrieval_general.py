@@ -4,7 +4,6 @@ documents outside its calibration. Real model, real index, PDFs generated here."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -312,46 +311,3 @@ def test_a_translated_name_does_not_count_as_missing_when_the_question_names_wha
     assert lacking.missing_names == 2, lacking  # Veluwe, FOI
     assert question_names("What happened on 12 March 2024 in Gelderland?") == [
         frozenset({"2024"}), frozenset(lexical.analyze("Gelderland"))]
-
-
-# ------------------------------------------------------------------ the centroid penalty
-
-def test_a_passage_pays_for_its_closeness_to_its_whole_document(seed_assistant, tmp_path):
-    """A passage that says what its whole document says (the subject restated, a summary) loses
-    CENTROID_PENALTY x its cosine to the mean of all its document's passages, and that mean follows
-    the index: a document added, or replaced by another text, gets its own."""
-    import numpy as np
-
-    from assistant.search import CENTROID_PENALTY, Searcher
-
-    assert CENTROID_PENALTY > 0
-
-    def check(question: str) -> None:
-        s = seed_assistant.searcher()
-        with_penalty = s.search(question, k=5)
-        Searcher.centroid_penalty = 0.0
-        try:
-            without = {h.passage_id: h.score for h in s.search(question, k=10).hits if len(h.passage_ids) == 1}
-        finally:
-            Searcher.centroid_penalty = CENTROID_PENALTY
-        index = seed_assistant.index
-        scores = [h.score for h in with_penalty.hits]
-        assert scores == sorted(scores, reverse=True)
-        single = [h for h in with_penalty.hits if len(h.passage_ids) == 1 and h.passage_id in without]
-        assert single, [h.passage_ids for h in with_penalty.hits]  # merged hits score as their best passage
-        for h in single:
-            ids = [int(i) for i in index.passage_ids_for([h.document.id])]
-            centroid = np.mean(list(index.vectors_for(ids).values()), axis=0)
-            centroid /= np.linalg.norm(centroid)
-            cos = float(index.vectors_for([h.passage_id])[h.passage_id] @ centroid)
-            assert h.score == pytest.approx(without[h.passage_id] - CENTROID_PENALTY * cos, abs=1e-5), h.citation
-
-    check("What did the cabinet say about CSDDD?")
-    pdf = tmp_path / "brief-waterberging.pdf"
-    pdf.write_bytes(make_pdf(FOOTNOTE_LETTER))
-    assert seed_assistant.ingest([pdf])[0].status == "added"
-    check("Wat kost de aanleg van de bergingsgebieden per jaar?")
-    # the same file name with other text replaces the document: its centroid is computed anew
-    pdf.write_bytes(make_pdf([FOOTNOTE_LETTER[0][:12]]))
-    assert seed_assistant.ingest([pdf])[0].status == "replaced"
-    check("Wat kost de aanleg van de bergingsgebieden per jaar?")
