@@ -31,7 +31,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from assistant.headings import OPEN_ENDINGS
+from assistant.headings import ANNEX_TITLE, OPEN_ENDINGS
 from assistant.footnotes import FOOTNOTE_START, find_refs, split_footnotes
 from assistant.repairs import SOFT_HYPHEN, LetterSpacing, Vocab, join_hyphenated
 from assistant.types import Page
@@ -327,13 +327,9 @@ def _find_blocks(lines: list[str]) -> list[tuple[int, int]]:
     return blocks
 
 
-# an annex's heading ("Bijlage 2 – Inventarislijst", "Bijlage – Inventarisatielijst") starts the
-# body of a page; a letterhead's own "Bijlage(n)" / "Bijlage 1" field names no title
-_ANNEX_TITLE = re.compile(r"^Bijlage(?:\s+(?:\d{1,2}|[A-H]|[IVX]{1,4}))?\s*[-–:]\s*[A-Z]")
-
-
 def _candidate(line: str) -> bool:
-    if _SALUTATION.match(line) or _ANNEX_TITLE.match(line):
+    # an annex's heading with its title starts the body of a page (see headings.ANNEX_TITLE)
+    if _SALUTATION.match(line) or ANNEX_TITLE.match(line):
         return False
     return not line or len(line) <= _SHORT or _label(line) is not None
 

@@ -347,11 +347,11 @@ def run_eval(settings: Settings, path: Path, k: int = 5, as_json: bool = False, 
         if not questions:
             raise AssistantError(f"{path}: no question has split {split!r}")
     with Assistant(settings, embedder=embedder) as assistant:
-        return _eval_questions(assistant, settings, path, questions, k, as_json, modes)
+        return _eval_questions(assistant, path, questions, k, as_json, modes)
 
 
-def _eval_questions(assistant, settings: Settings, path: Path, questions: list, k: int, as_json: bool,
-                    modes: list[str]) -> int:
+def _eval_questions(assistant, path: Path, questions: list, k: int, as_json: bool, modes: list[str]) -> int:
+    settings = assistant.settings
     assistant.ensure_index()
     if any(q.verbatim for q in questions):
         vres = [evaluate_verbatim(s, questions, k) for s in _searchers(assistant, modes)]

@@ -25,6 +25,10 @@ _LABEL_HEADING = re.compile(
 _ANNEX_HEADING = re.compile(r"^(?P<label>Bijlage\s+(?:[A-H]|[IVX]{1,4}))(?:\s*(?::|\.|$|\s[-–]\s)|\s+bij\s)")
 # an annex named but not numbered: "Bijlage – Inventarisatielijst", "Bijlage – Relevante artikelen uit de Wob"
 _ANNEX_NAMED = re.compile(r"^Bijlage\s+[-–]\s+[A-Z][^\n]{2,80}$")
+# an annex with its title, numbered or not ("Bijlage 2 – Inventarislijst", "Bijlage – Inventarisatielijst"):
+# it starts a page's body, so a letterhead block above it ends there (assistant/clean.py); a
+# letterhead's own "Bijlage(n)" / "Bijlage 1" field names no title
+ANNEX_TITLE = re.compile(r"^Bijlage(?:\s+(?:\d{1,2}|[A-H]|[IVX]{1,4}))?\s*[-–:]\s*[A-Z]")
 # "1. Inleiding", "2.3 Reactie van het kabinet", "IV. Slot", "A. Algemeen", and "18 . Agendapunt:" (a
 # number set apart from its full stop, as in the House committees' decision lists)
 _NUMBERED_HEADING = re.compile(

@@ -15,12 +15,13 @@ these corpora of answerable and unanswerable questions:
 
 For each question it records the features the search computes (assistant.types.Evidence). The
 decision (assistant/noanswer.py) refuses when the best passage's score (dense + 0.10 * coverage)
-is below MIN[lang], or when the question names something the index never holds and the score is
-below NAME_MISSING[lang]. The four thresholds are chosen on the fitting corpora: the most
-unanswerable questions flagged while no fitting corpus has more than --refuse of its answerable
-questions refused (ties: the lowest thresholds). A question a rule answers whatever its score
-('who signed?', see Searcher.answer_found) is never counted as refused. For each corpus in turn they are chosen on the
-others and applied to it, so the figures printed for a corpus are measured on a corpus they never
+is below the highest bar that applies: MIN[lang]; NAME_MISSING[lang] when the question names
+something the index never holds; LOW_COVERAGE_MIN[lang] when the best passage's coverage is below
+LOW_COVERAGE[lang]. The bars are chosen per language on the fitting corpora: the most unanswerable
+questions flagged while no fitting corpus has more than --refuse of its answerable questions
+refused; then the fewest answerable refused; then the highest MIN and the lowest others. A
+question a rule answers whatever its score ('who signed?', see Searcher.answer_found) is never
+counted as refused. For each corpus in turn they are chosen on the others and applied to it, so the figures printed for a corpus are measured on a corpus they never
 saw. `kv` is checked but never fitted on (--fit): its index holds the answers without the
 questions, so the names a question mentions (the MPs, the newspaper) are absent by construction.
 The last block gives the thresholds chosen on all fitting corpora: the constants noanswer.py uses.
@@ -87,7 +88,7 @@ GRID_COVERAGE = (0.0, 0.02, 0.03, 0.05)  # 0: no low-coverage bar
 
 def features(ev) -> list[float]:
     return [ev.dense, ev.coverage, float(ev.missing_names), 1.0 if ev.language == "en" else 0.0, ev.absent,
-            1.0 if ev.rule else 0.0, ev.margin]
+            1.0 if ev.rule else 0.0]
 
 
 def refused(x: np.ndarray, t_min, t_name, t_low=0.0, c_low=0.0) -> np.ndarray:

@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,15 +56,7 @@ def run_share(words: list[str], haystack: str) -> tuple[float, str | None]:
 
 def word_share(words: list[str], haystack: str) -> float:
     """Share of the words found on the pages in any order, each page word used at most once."""
-    from collections import Counter
-
-    have = Counter(haystack.split())
-    found = 0
-    for w in words:
-        if have[w] > 0:
-            have[w] -= 1
-            found += 1
-    return found / max(len(words), 1)
+    return sum((Counter(words) & Counter(haystack.split())).values()) / max(len(words), 1)
 
 
 def main(argv: list[str] | None = None) -> int:
