@@ -74,13 +74,19 @@ class Furniture:
         `last_page` when given."""
         wanted = {label.lower() for label in labels}
         for page, label, value in self.fields:
-            if label.lower() in wanted and value and (last_page is None or page <= last_page):
+            if (label.lower() in wanted and value and not FIELD_ERROR.match(value)
+                    and (last_page is None or page <= last_page)):
                 return value
         return None
 
     def texts(self, kind: str | None = None) -> list[str]:
         """The removed lines, optionally only those of one kind."""
         return [line for _p, k, line in self.lines if kind is None or k == kind]
+
+
+# a Word field that failed to update prints an error where its value belongs: "Betreft / Error!
+# Unknown document property name.", "Fout! Verwijzingsbron niet gevonden."; it is no value
+FIELD_ERROR = re.compile(r"^(?:Error|Fout)!\s")
 
 
 @dataclass

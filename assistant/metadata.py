@@ -14,7 +14,7 @@ import datetime as _dt
 import re
 
 from assistant.headings import OPEN_ENDINGS
-from assistant.clean import Furniture, subject_goes_on
+from assistant.clean import FIELD_ERROR, Furniture, subject_goes_on
 from assistant.types import DocumentMeta, Page
 
 __all__ = ["detect_metadata", "parse_dutch_date"]
@@ -342,16 +342,59 @@ def _title_line(line: str) -> bool:
             and line.lower() not in _SECTION_WORDS and not _DATE.search(line))
 
 
+# an organisation's unit in capitals above the text ("HOOFDDIRECTIE" / "BESTUURLIJKE EN" /
+# "JURIDISCHE ZAKEN") names who wrote it, not what it is
+_UNIT = re.compile(r"^(?:HOOFDDIRECTIE|DIRECTORAAT|DIRECTIE|AFDELING|MINISTERIE|INSPECTIE|DIENST)\b")
+# the long title of a regulation, decree or bill: "Regeling van de Minister van ..., van ...., nr.
+# ..., tot wijziging van ..." or "Wijziging van de Opiumwet in verband met ...", over a few lines
+_LONG_TITLE = re.compile(r"^(?:Regeling|Besluit|Wijziging|Wet|Rijkswet|Voorstel van wet)\s+(?:van|tot|houdende)\s")
+# what ends it: the genre of the text below it, the enacting words, a numbered heading
+_LONG_TITLE_END = re.compile(r"^(?:De Minister|Wij |Gelet op|Op de voordracht|Alles overwogen|BESLUIT|"
+                             r"Artikel|Hoofdstuk|\d+\.?\s|[IVX]+\.?\s)")
+_GENRES = ("memorie van toelichting", "nota van toelichting", "voorstel van wet", "nota van wijziging")
+
+
+def _is_capitals(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
+
+
+def _long_title(lines: list[str]) -> str | None:
+    """A regulation's, decree's or bill's own long title from its first line, with the genre that
+    follows it ("...; Memorie van toelichting"); None when it runs into the body."""
+    title = lines[0]
+    for nxt in lines[1:8]:
+        if _is_capitals(nxt) or _LONG_TITLE_END.match(nxt) or nxt.lower() in _GENRES:
+            if nxt.lower() in _GENRES:
+                title += "; " + nxt[:1].upper() + nxt[1:].lower()
+            break
+        title += " " + nxt
+    else:
+        return None
+    return None if len(title) > 400 or title.endswith((".", "?", "!", ",")) else title
+
+
 def _fallback_title(pages: list[Page]) -> str | None:
     """The first line of the first page with text, when it reads like a title.
 
     Not a sentence, a section heading ("Overwegingen") or a form's field, mostly letters; a
     place and date before it is passed over. A title wrapped over two or three lines continues
     in lower case, after an open word, or, on a cover page that stacks it, after a one-word line.
+    A regulation's or bill's long title runs to the line that ends it (`_long_title`).
     """
-    for k, line in enumerate(_first_lines(pages)[:3]):
+    lines = _first_lines(pages, 20)
+    while lines and (FIELD_ERROR.match(lines[0]) or lines[0].startswith(">")):
+        lines = lines[1:]  # a field that failed to update, a return address ("> Retouradres ...")
+    if lines and _UNIT.match(lines[0]) and _is_capitals(lines[0]):
+        while lines and _is_capitals(lines[0]):
+            lines = lines[1:]
+    for k, line in enumerate(lines[:3]):
         if re.match(r"^(?:Aan de|Aan het|AAN DE|Intern gebruik|No\.|Nr\.)", line) or _PLACE_AND_DATE.fullmatch(line):
             continue
+        if _LONG_TITLE.match(line):
+            return _long_title(lines[k:])
+        if re.search(r"\b(?:[Ii]k|[Ww]ij|[Ww]e|Hierbij)\b", line):
+            return None  # a letter's first sentence ("Hierbij meld ik u dat ..."), not a title
         if len(line) > 120:
             return None  # a line of running text (a firm's disclaimer read first), not a title
         letters = sum(c.isalpha() for c in line)
@@ -362,7 +405,7 @@ def _fallback_title(pages: list[Page]) -> str | None:
         if _FIELD_LINE.match(line):
             return None  # a form's field ("Voortouwcommissie: vaste commissie voor Financiën")
         title = line
-        for nxt in _first_lines(pages)[k + 1 : k + 3]:
+        for nxt in lines[k + 1 : k + 3]:
             # a cover page stacks a title one word a line ("Blauwdruk" / "AI-geletterdheidsprogramma")
             stacked = " " not in title and _title_line(nxt)
             if (nxt[:1].islower() or _ends_open(title) or stacked) and len(title) < 160:
@@ -484,14 +527,28 @@ def _labelled_subject(page: str) -> str | None:
     lines = _head_lines(page)
     for i, line in enumerate(lines):
         m = _SUBJECT_LABEL.match(line)
-        if not m:
+        if not m and _LONE_LABEL.match(line) and i + 1 < len(lines) and _value_line(lines[i + 1]):
+            # a form's label on a line of its own, its value below ("Titel:" / "Voorstel van wet ...")
+            m = re.match(r"(.+)", lines[i + 1])
+            i += 1
+        if not m or FIELD_ERROR.match(m.group(m.lastindex or 1) or ""):
             continue
-        value = (m.group(1) or m.group(2)).strip()
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if subject_goes_on(value, nxt) and ":" not in nxt:
+        value = (m.group(m.lastindex or 1)).strip()
+        for nxt in lines[i + 1 : i + 3]:
+            if not (subject_goes_on(value, nxt) and ":" not in nxt):
+                break
             value = f"{value} {nxt}"
         return value.rstrip(" :")
     return None
+
+
+_LONE_LABEL = re.compile(r"^(?:Betreft|Onderwerp|Titel|Inzake)\s*:$")
+
+
+def _value_line(line: str) -> bool:
+    """A line that can be a label's value: no instruction in brackets ("(Vul hier de titel in)"),
+    question, bullet or other label."""
+    return line[:1].isalnum() and not line.endswith("?") and not _FIELD_LINE.match(line) and not _LONE_LABEL.match(line)
 
 
 def _guess_kind(meta: DocumentMeta, pages: list[Page], furniture: Furniture) -> str | None:

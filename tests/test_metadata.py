@@ -202,6 +202,50 @@ def test_a_note_that_names_itself_is_titled_by_that_name():
     assert detect(["Nota ter beslissing\nAanleiding\nDe minister vroeg om advies."]).title == "Nota ter beslissing"
 
 
+def test_a_word_field_error_is_no_value_and_a_letters_first_sentence_no_title():
+    """A Word field that failed to update prints "Error! Unknown document property name." under
+    Betreft and Kenmerk; that is no title, and neither is the letter's first sentence."""
+    letter = detect(["> Retouradres Postbus 20011 2500EA Den Haag\nAan de bestuurscolleges van Bonaire\n"
+                     "Ministerie van Binnenlandse Zaken\nDatum\nError! Unknown document property name.\n"
+                     "Betreft\nError! Unknown document property name.\nKenmerk\nFout! Onbekende naam voor "
+                     "documenteigenschap.\nGeachte bestuurders,\nHierbij meld ik u dat het ontwerp van het programma\n"
+                     "ter inzage wordt gelegd."])
+    assert letter.title is None and letter.kenmerk is None and letter.date is None
+    assert detect(["Hierbij meld ik u dat het ontwerp van het programma\nCaribisch Nederland ter inzage ligt."]).title is None
+
+
+def test_a_regulations_long_title_and_a_bills_explanatory_memorandum():
+    """The long title of a regulation runs over its lines up to the enacting words, past the dots
+    of a date to be filled in and the issuing unit in capitals above it; a bill's title carries the
+    genre below it."""
+    regulation = detect(["HOOFDDIRECTIE\nBESTUURLIJKE EN\nJURIDISCHE ZAKEN\nRegeling van de Minister van "
+                         "Infrastructuur en Waterstaat, van ........, nr.\nIENW/BSK-2023/PM, tot wijziging van de "
+                         "Regeling kentekens en\nkentekenplaten in verband met bijzondere\nbromfietsen\n"
+                         "De Minister van Infrastructuur en Waterstaat,\nGelet op artikel 36;\nBESLUIT:"])
+    assert regulation.title == ("Regeling van de Minister van Infrastructuur en Waterstaat, van ........, nr. "
+                                "IENW/BSK-2023/PM, tot wijziging van de Regeling kentekens en kentekenplaten in "
+                                "verband met bijzondere bromfietsen")
+    memorandum = detect(["Wijziging van de Opiumwet in verband met de verhoging van het wettelijk\n"
+                         "strafmaximum van het aanwezig hebben van verdovende middelen\nMEMORIE VAN TOELICHTING\n"
+                         "ALGEMEEN DEEL\n1. Inleiding\nDit wetsvoorstel voorziet in een verhoging."])
+    assert memorandum.title == ("Wijziging van de Opiumwet in verband met de verhoging van het wettelijk "
+                                "strafmaximum van het aanwezig hebben van verdovende middelen; Memorie van toelichting")
+    # a sentence of the body that opens the same way is no title
+    assert detect(["Wijziging van de regeling is nodig.\nDe minister besluit."]).title is None
+
+
+def test_a_forms_label_on_its_own_line_has_its_value_below():
+    form = detect(["Beleidskompasformulier voor\ninternetconsultatie\nTitel:\nVoorstel van wet tot wijziging van "
+                   "de Wet op de rechterlijke organisatie in\nverband met een klokkenluidersregeling\n"
+                   "Wie zijn belanghebbenden?\nDe gerechten."])
+    assert form.title == ("Voorstel van wet tot wijziging van de Wet op de rechterlijke organisatie in verband met "
+                          "een klokkenluidersregeling")
+    # an instruction where the value should be is none
+    blank = detect(["Beleidskompasformulier voor\ninternetconsultatie\nTitel:\n(Vul hier de publicatietitel in)\n"
+                    "Wie zijn belanghebbenden?"])
+    assert blank.title == "Beleidskompasformulier voor internetconsultatie"
+
+
 def test_dates_on_cover_pages_and_in_first_lines():
     assert detect(["Kader voor inzet van generatieve AI\nMaandag 26 mei 2025\n\nInleiding\nHet kader."]).date == "2025-05-26"
     assert detect(["Programma van Eisen\nVersie 0.5, 19 mei 2020\n\nDit document beschrijft de eisen."]).date == "2020-05-19"
