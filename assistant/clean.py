@@ -201,8 +201,9 @@ _ADDRESS_LINE = [
     re.compile(r"^Postbus \d+"),
     re.compile(r"^\d{4}\s?[A-Z]{2}\b"),  # Dutch postcode
 ]
+_RETURN_ADDRESS = re.compile(r"^>?\s*Retouradres\b", re.I)  # the envelope window's, above the addressee
 _STRONG_LINE = _ADDRESS_LINE + [
-    re.compile(r"^>?\s*Retouradres\b", re.I),
+    _RETURN_ADDRESS,
     re.compile(r"^(?:www\.|https?://)\S+$"),
     re.compile(r"^(?:[TFEM]\s+)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+$"),
     re.compile(r"^[TFM]\s*[+(]?\d[\d ()+-]{6,}$"),
@@ -224,8 +225,8 @@ def _label(line: str) -> tuple[str, str] | None:
         lower = _LOWER_LABEL.match(line)
         return (lower.group("label").capitalize(), "") if lower else None
     label, value = m.group("label"), m.group("value").strip()
-    if not value:
-        return label, value
+    if not value or FIELD_ERROR.match(value):
+        return label, value  # a field that failed to update is still the letterhead's label
     if label == "Datum":
         ok = bool(_DATE_HINT.search(value)) and len(value) <= 40
     elif label in ("Betreft", "Onderwerp", "Inzake"):
@@ -319,8 +320,9 @@ def _find_blocks(lines: list[str]) -> list[tuple[int, int]]:
             else:
                 clusters.append([k])
         for cluster in clusters:
-            if len(cluster) < 2 or all(_is_address(lines[k]) for k in cluster):
-                continue  # an address alone may be body text ("gericht aan: ... Postbus")
+            if (len(cluster) < 2 and not _RETURN_ADDRESS.match(lines[cluster[0]])) or \
+                    all(_is_address(lines[k]) for k in cluster):
+                continue  # an address alone may be body text ("gericht aan: ... Postbus"); a return address is not
             start, end = cluster[0], cluster[-1]
             while start - 1 >= i and lines[start - 1]:
                 start -= 1

@@ -177,6 +177,26 @@ def test_letter_furniture_is_removed_and_kept_for_metadata():
     assert _chars("".join([LETTER_P1, LETTER_P2, LETTER_P3])) == _chars(accounted_text(doc))
 
 
+def test_a_return_address_alone_and_fields_that_failed_to_update_are_letterhead():
+    """A letter whose Word fields failed to update ("Datum Error! Unknown document property name.")
+    and whose return address stands alone above a long addressee line: both are furniture, and no
+    field error is taken for a value."""
+    page = ("> Retouradres Postbus 20011 2500EA  Den Haag\n"
+            "Aan de bestuurscolleges van Bonaire, Saba en Sint Eustatius, per mail\n"
+            "Datum Error! Unknown document property name.\n"
+            "Betreft Error! Unknown document property name.\n"
+            "Ministerie van Binnenlandse Zaken\nTurfmarkt 147\nPostbus 20011\n2500EA  Den Haag\n"
+            "Kenmerk\nError! Unknown document\nproperty name.\n"
+            "Geachte bestuurders,\nHierbij meld ik u dat het ontwerp ter inzage ligt.")
+    doc = clean_document([page])
+    body = doc.pages[0].text
+    assert "Retouradres" not in body and "Error!" not in body and "Turfmarkt" not in body
+    assert "Aan de bestuurscolleges" in body and "Hierbij meld ik u" in body
+    assert doc.furniture.field("Datum") is None and doc.furniture.field("Betreft") is None
+    assert doc.furniture.field("Kenmerk") is None
+    assert _chars(page) == _chars(accounted_text(doc))
+
+
 def test_letter_repairs_words_and_finds_footnotes():
     doc = clean_document([LETTER_P1, LETTER_P2, LETTER_P3])
     p1, p2, p3 = doc.pages
