@@ -10,54 +10,14 @@ advice.  A field it cannot establish stays None.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import re
 
 from assistant.headings import OPEN_ENDINGS
 from assistant.clean import FIELD_ERROR, Furniture, subject_goes_on
+from assistant.dates import DATE, DATE_FORM, first_lines, head_lines, parse_dutch_date, text_date
 from assistant.types import DocumentMeta, Page
 
 __all__ = ["detect_metadata", "parse_dutch_date"]
-
-# --------------------------------------------------------------------------
-# dates
-
-_MONTHS = {
-    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "maart": 3, "mrt": 3, "april": 4, "apr": 4,
-    "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "augustus": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
-}  # fmt: skip
-_DATE_FORM = r"(\d{1,2})\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{4})"
-_DATE = re.compile(r"\b" + _DATE_FORM + r"\b", re.I)
-_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
-# a date stamp on a scanned letter: "09MRT2021", "4 SEP, 2021" (upper case only)
-_STAMP = re.compile(r"(?<!\d)(\d{1,2})\s?(JAN|FEB|MRT|APR|MEI|JUN|JUL|AUG|SEP|OKT|NOV|DEC)[.,]?\s?(\d{4})(?!\d)")
-
-
-def parse_dutch_date(text: str) -> str | None:
-    """The first Dutch date in `text` ("3 maart 2021", "20-09-2021") as ISO, or None."""
-    for m in _DATE.finditer(text):
-        iso = _iso(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
-        if iso:
-            return iso
-    for m in _NUMERIC_DATE.finditer(text):
-        iso = _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        if iso:
-            return iso
-    for m in _STAMP.finditer(text):
-        iso = _iso(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
-        if iso and iso <= _dt.date.today().isoformat():  # OCR misreads stamps ("2028" for "2020")
-            return iso
-    return None
-
-
-def _iso(year: int, month: int, day: int) -> str | None:
-    try:
-        return _dt.date(year, month, day).isoformat()
-    except ValueError:
-        return None
-
 
 # --------------------------------------------------------------------------
 # names
@@ -293,8 +253,6 @@ def _motie_submitters(text: str) -> list[str]:
 # detection
 
 
-_PLACE_DATE = re.compile(r"(?:Den Haag|[’'‘`]?s-Gravenhage|Utrecht|Rotterdam|Amsterdam),\s+(\d{1,2}\s+\w+\.?\s+\d{4})")
-_STAMP_DATE = re.compile(r"^(?:Voorgesteld|Ontvangen|Vastgesteld|Gedateerd)\s+(\d{1,2}\s+\w+\s+\d{4})", re.M)
 LETTERHEAD_PAGES = 3  # a document's own letterhead is on one of its first pages
 _KENMERK_LABELS = ("Kenmerk", "Ons kenmerk", "Onze referentie", "Ons nummer", "Referentie", "Zaaknr", "Zaaknummer")
 _RVS_NUMBER = re.compile(r"^No\.\s*(W\d{2}\.\d{2}\.\d{4,5}/[IVX]+)", re.M)
@@ -312,16 +270,6 @@ def _valid_kenmerk(value: str | None) -> str | None:
     return value
 
 
-def _head_lines(page: str, n: int = 40) -> list[str]:
-    """The first n non-blank lines of a raw page text, stripped."""
-    return [line.strip() for line in page.splitlines() if line.strip()][:n]
-
-
-def _first_lines(pages: list[Page], n: int = 12) -> list[str]:
-    """The first n non-blank lines of the first page with text."""
-    return next((lines for lines in (_head_lines(page.text, n) for page in pages) if lines), [])
-
-
 _SECTION_WORDS = frozenset(
     """overwegingen besluit inleiding samenvatting aanleiding toelichting inhoud inhoudsopgave
     bijlage bijlagen voorwoord conclusie conclusies procedure""".split()
@@ -329,7 +277,7 @@ _SECTION_WORDS = frozenset(
 
 
 # a line that only places and dates the document ("Den Haag, 28 oktober 2016") is no title
-_PLACE_AND_DATE = re.compile(r"[’'‘`]?[A-Za-z]?-?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2},\s+(?i:" + _DATE_FORM + ")")
+_PLACE_AND_DATE = re.compile(r"[’'‘`]?[A-Za-z]?-?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2},\s+(?i:" + DATE_FORM + ")")
 # a form's field ("Voortouwcommissie: vaste commissie voor Financiën") is no title either
 _FIELD_LINE = re.compile(r"^[\w()/.-]+\s*:\s+\S")
 
@@ -339,7 +287,7 @@ def _title_line(line: str) -> bool:
     words = line.split()
     return (0 < len(words) <= 8 and not line.endswith((".", ":", ";", ",")) and ":" not in line
             and sum(c.isalpha() for c in line) >= 0.6 * len(line.replace(" ", ""))
-            and line.lower() not in _SECTION_WORDS and not _DATE.search(line))
+            and line.lower() not in _SECTION_WORDS and not DATE.search(line))
 
 
 # an organisation's unit in capitals above the text ("HOOFDDIRECTIE" / "BESTUURLIJKE EN" /
@@ -382,7 +330,7 @@ def _fallback_title(pages: list[Page]) -> str | None:
     in lower case, after an open word, or, on a cover page that stacks it, after a one-word line.
     A regulation's or bill's long title runs to the line that ends it (`_long_title`).
     """
-    lines = _first_lines(pages, 20)
+    lines = first_lines(pages, 20)
     while lines and (FIELD_ERROR.match(lines[0]) or lines[0].startswith(">")):
         lines = lines[1:]  # a field that failed to update, a return address ("> Retouradres ...")
     if lines and _UNIT.match(lines[0]) and _is_capitals(lines[0]):
@@ -485,7 +433,7 @@ def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furnitur
         meta.title = meta.title or f"Advies Afdeling advisering Raad van State {rvs.group(1)}"
 
     if not meta.date:
-        meta.date = _text_date(pages, first, raw_pages[:1])
+        meta.date = text_date(pages, first, raw_pages[:1])
     if not meta.signatories:
         meta.signatories = _motie_submitters(first) if meta.kind == "motie" else []
     if not meta.signatories:
@@ -496,13 +444,13 @@ def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furnitur
 
 
 _LABEL_ROW = re.compile(r"^Datum\s+(?:[\w.]+-)?(?:ons\s+)?kenmerk\b", re.I)
-_LEADING_DATE = re.compile(r"^(?:" + _DATE_FORM + r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})\s+(?P<value>\S+)", re.I)
+_LEADING_DATE = re.compile(r"^(?:" + DATE_FORM + r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})\s+(?P<value>\S+)", re.I)
 
 
 def _row_kenmerk(page: str) -> str | None:
     """The kenmerk of a letterhead set as a row of labels over a row of values: "Datum GS-kenmerk
     Inlichtingen bij" / "16.07.2024 2024-015664" (the value after the date)."""
-    lines = _head_lines(page)
+    lines = head_lines(page)
     for label, values in zip(lines, lines[1:]):
         if _LABEL_ROW.match(label):
             m = _LEADING_DATE.match(values)
@@ -524,7 +472,7 @@ def _labelled_subject(page: str) -> str | None:
     where no letterhead block was recognised (a scan's text layer, a memo), with its next line
     when it wraps: "Titel: inventarisatie van regionale en landelijke maatregelen behorend bij" /
     "escalatieladder (‘gereedschapskist)"."""
-    lines = _head_lines(page)
+    lines = head_lines(page)
     for i, line in enumerate(lines):
         m = _SUBJECT_LABEL.match(line)
         if not m and _LONE_LABEL.match(line) and i + 1 < len(lines) and _value_line(lines[i + 1]):
@@ -577,60 +525,3 @@ def _guess_kind(meta: DocumentMeta, pages: list[Page], furniture: Furniture) -> 
         return "brief"
     return None
 
-
-_DATUM_LABEL = re.compile(r"^\s*Datum\b\s*:?\s*(.*)$")
-_STAMPED_LABEL = re.compile(r"^\s*(\S.{3,18}?)\s*Datum$")  # a stamp read before its label: "09MRT2021Datum"
-
-
-def _labelled_date(page: str) -> str | None:
-    """The date under a 'Datum' label in the first 40 lines of a page, on the label's line or one
-    of the three lines after it: forms set the labels and the values in columns ("Datum" /
-    "GS-kenmerk" / "16.07.2024" / "2024-015664"), or the value under its label ("Datum" /
-    "12-03-2024") where no letterhead block was recognised."""
-    lines = _head_lines(page)
-    for i, line in enumerate(lines):
-        m = _DATUM_LABEL.match(line) or _STAMPED_LABEL.match(line)
-        if not m:
-            continue
-        for n, candidate in enumerate([m.group(1)] + lines[i + 1 : i + 4]):
-            if len(candidate) <= (60 if n == 0 else 40):  # "Datum: Uitsluitend verstuurd per mail op 14 juni 2021"
-                iso = parse_dutch_date(candidate)
-                if iso:
-                    return iso
-    return None
-
-
-def _text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | None:
-    """A date the text states for itself: "Den Haag, 3 maart 2021", "Voorgesteld 6 juli 2021",
-    a value under a "Datum" label.
-
-    The raw first page is searched too: a "Den Haag, <date>" line inside a
-    letterhead was removed from the cleaned text as furniture.
-    """
-    m = _STAMP_DATE.search(first)
-    if m and parse_dutch_date(m.group(1)):
-        return parse_dutch_date(m.group(1))
-    labelled = _labelled_date(raw_first[0] if raw_first else first)
-    if labelled:
-        return labelled
-    texts = [first] + [p.text for p in pages[-2:]] + raw_first
-    for t in texts:
-        for m in _PLACE_DATE.finditer(t):
-            iso = parse_dutch_date(m.group(1))
-            if iso:
-                return iso
-    # a cover page's line that is a date ("13 september 2024", "Maandag 26 mei 2025", "Versie 4.3,
-    # 28 april 2023", "Woensdag 10 juli 2024 10.00 – 11.00 uur"), or a date in the first line
-    # ("Besluitenlijst raadsvergadering 29 juni 2015 aanvang 17.00 uur")
-    for k, line in enumerate(_first_lines(pages, 8)):
-        m = _COVER_DATE.fullmatch(line.strip())
-        if m or (k == 0 and _DATE.search(line) and len(line.split()) <= 10):  # a title, not a sentence
-            iso = parse_dutch_date(m.group("date") if m else line)
-            if iso:
-                return iso
-    return None
-
-
-_COVER_DATE = re.compile(
-    r"(?:(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\s+|versie\s*:?\s*[\d.]+\s*,?\s*)?"
-    r"(?P<date>" + _DATE_FORM + r")(?:\s+\d{1,2}[.:]\d{2}\b.*)?", re.I)
