@@ -272,7 +272,7 @@ def _valid_kenmerk(value: str | None) -> str | None:
 
 _SECTION_WORDS = frozenset(
     """overwegingen besluit inleiding samenvatting aanleiding toelichting inhoud inhoudsopgave
-    bijlage bijlagen voorwoord conclusie conclusies procedure""".split()
+    bijlage bijlagen voorwoord conclusie conclusies procedure colofon""".split()
 )
 
 
@@ -297,7 +297,7 @@ _UNIT = re.compile(r"^(?:HOOFDDIRECTIE|DIRECTORAAT|DIRECTIE|AFDELING|MINISTERIE|
 # ..., tot wijziging van ..." or "Wijziging van de Opiumwet in verband met ...", over a few lines
 _LONG_TITLE = re.compile(r"^(?:Regeling|Besluit|Wijziging|Wet|Rijkswet|Voorstel van wet)\s+(?:van|tot|houdende)\s")
 # what ends it: the genre of the text below it, the enacting words, a numbered heading
-_LONG_TITLE_END = re.compile(r"^(?:De Minister|Wij |Gelet op|Op de voordracht|Alles overwogen|BESLUIT|"
+_LONG_TITLE_END = re.compile(r"^(?:De (?:[Mm]inister|[Ss]taatssecretaris)|Wij |Gelet op|Op de voordracht|Alles overwogen|BESLUIT|"
                              r"Artikel|Hoofdstuk|\d+\.?\s|[IVX]+\.?\s)")
 _GENRES = ("memorie van toelichting", "nota van toelichting", "voorstel van wet", "nota van wijziging")
 
@@ -309,17 +309,22 @@ def _is_capitals(line: str) -> bool:
 
 def _long_title(lines: list[str]) -> str | None:
     """A regulation's, decree's or bill's own long title from its first line, with the genre that
-    follows it ("...; Memorie van toelichting"); None when it runs into the body."""
-    title = lines[0]
+    follows it ("...; Memorie van toelichting"); None when it runs into the body. A title of more
+    than 300 characters that ends in its short title ("... (Tijdelijke subsidieregeling ERTMS
+    goederenlocomotieven)") goes by that."""
+    title, genre = lines[0], ""
     for nxt in lines[1:8]:
         if _is_capitals(nxt) or _LONG_TITLE_END.match(nxt) or nxt.lower() in _GENRES:
             if nxt.lower() in _GENRES:
-                title += "; " + nxt[:1].upper() + nxt[1:].lower()
+                genre = "; " + nxt[:1].upper() + nxt[1:].lower()
             break
         title += " " + nxt
     else:
         return None
-    return None if len(title) > 400 or title.endswith((".", "?", "!", ",")) else title
+    short = re.search(r"\(([A-Z][^()]{10,120})\)$", title)
+    if len(title) > 300 and short:
+        title = short.group(1)
+    return None if len(title) > 300 or title.endswith((".", "?", "!", ",")) else title + genre
 
 
 def _fallback_title(pages: list[Page]) -> str | None:

@@ -232,6 +232,17 @@ def test_a_regulations_long_title_and_a_bills_explanatory_memorandum():
                                 "strafmaximum van het aanwezig hebben van verdovende middelen; Memorie van toelichting")
     # a sentence of the body that opens the same way is no title
     assert detect(["Wijziging van de regeling is nodig.\nDe minister besluit."]).title is None
+    # a title of over 300 characters goes by the short title it ends in; a state secretary enacts
+    subsidy = detect(["Regeling van de Staatssecretaris van Infrastructuur en Waterstaat, van ........,\n"
+                      "nr. IENW/BSK-2023/256354, houdende vaststelling van regels voor de\n"
+                      "subsidiering van de uitvoering van activiteiten ten behoeve van de aanpassing\n"
+                      "van goederenlocomotieven aan of de ontwikkeling van goederenlocomotieven met\n"
+                      "inachtneming van ETCS systeemversie 2.0 of hoger (Tijdelijke subsidieregeling\n"
+                      "ERTMS goederenlocomotieven)\nDe Staatssecretaris van Infrastructuur en Waterstaat,\n"
+                      "Gelet op artikel 4;\nBESLUIT:"])
+    assert subsidy.title == "Tijdelijke subsidieregeling ERTMS goederenlocomotieven"
+    # a colophon is no title
+    assert detect(["Colofon\nUitgave van provincie Overijssel\noktober 2024\n"]).title is None
 
 
 def test_a_forms_label_on_its_own_line_has_its_value_below():
