@@ -203,12 +203,12 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"leave-one-corpus-out: thresholds chosen on the other fitting corpora ({', '.join(fit)}), "
           f"at most {args.refuse:.0%} of any one's answerable refused")
-    print(f"{'held out':10} {'answerable refused':>20} {'unanswerable flagged':>22}   thresholds en (min, name) / nl")
+    print(f"{'held out':11} {'answerable refused':>20} {'unanswerable flagged':>22}   thresholds en (min, name) / nl")
     for held in data:
         th = thresholds([n for n in fit if n != held])
         x, y, _ = data[held]
         r = apply(x, th)
-        print(f"{held:10} {int((r & (y == 1)).sum()):>9} of {int((y == 1).sum()):<8} {int((r & (y == 0)).sum()):>11} of "
+        print(f"{held:11} {int((r & (y == 1)).sum()):>9} of {int((y == 1).sum()):<8} {int((r & (y == 0)).sum()):>11} of "
               f"{int((y == 0).sum()):<8}   {th['en']} / {th['nl']}")
     th = thresholds(fit)
     print(f"\nchosen on all fitting corpora ({', '.join(fit)}): MIN = {{'en': {th['en'][0]}, 'nl': {th['nl'][0]}}}, "
