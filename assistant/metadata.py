@@ -336,8 +336,6 @@ def _fallback_title(pages: list[Page]) -> str | None:
     A regulation's or bill's long title runs to the line that ends it (`_long_title`).
     """
     lines = first_lines(pages, 20)
-    while lines and (FIELD_ERROR.match(lines[0]) or lines[0].startswith(">")):
-        lines = lines[1:]  # a field that failed to update, a return address ("> Retouradres ...")
     if lines and _UNIT.match(lines[0]) and _is_capitals(lines[0]):
         while lines and _is_capitals(lines[0]):
             lines = lines[1:]
@@ -480,13 +478,16 @@ def _labelled_subject(page: str) -> str | None:
     lines = head_lines(page)
     for i, line in enumerate(lines):
         m = _SUBJECT_LABEL.match(line)
-        if not m and _LONE_LABEL.match(line) and i + 1 < len(lines) and _value_line(lines[i + 1]):
+        if m:
+            value = (m.group(1) or m.group(2)).strip()
+        elif _LONE_LABEL.match(line) and i + 1 < len(lines) and _value_line(lines[i + 1]):
             # a form's label on a line of its own, its value below ("Titel:" / "Voorstel van wet ...")
-            m = re.match(r"(.+)", lines[i + 1])
             i += 1
-        if not m or FIELD_ERROR.match(m.group(m.lastindex or 1) or ""):
+            value = lines[i]
+        else:
             continue
-        value = (m.group(m.lastindex or 1)).strip()
+        if FIELD_ERROR.match(value):
+            continue
         for nxt in lines[i + 1 : i + 3]:
             if not (subject_goes_on(value, nxt) and ":" not in nxt):
                 break
