@@ -60,7 +60,10 @@ def _lines(pages: list[Page]) -> list[Line | None]:
     return out
 
 
-# the unnumbered headings of Woo/Wob decisions, reports and memos
+# an article of a law as a heading ("Artikel 11", "Artikel 5.1"): it runs over a page break at most
+_LAW_ARTICLE = re.compile(r"^Artikel\s+\d")
+
+
 def _is_paragraph_end(line: Line, typical: float) -> bool:
     """A line that ends a sentence well short of the typical line width ends a paragraph."""
     return bool(SENTENCE_END.search(line.text)) and len(line.text) < 0.72 * typical
@@ -87,12 +90,15 @@ def _units(pages: list[Page]) -> list[_Unit]:
     marked = {(p.number, offset): label for p in pages for offset, label in p.headings}
     contents = contents_lines(lines)
     plain = plain_headings(lines)
+    section_page = 0  # the page of the current section's heading
     for i, ln in enumerate(lines):
         if i <= skip_to:
             continue
         if ln is None:
             flush_paragraph()
             continue
+        if section is not None and ln.page > section_page + 1 and _LAW_ARTICLE.match(section):
+            section = None  # a law's article quoted in an annex: the documents behind it are not under it
         if i in contents:  # "5. Conclusies & aanbevelingen 15" in a table of contents: no heading
             if not para:
                 para_section = section
@@ -101,6 +107,7 @@ def _units(pages: list[Page]) -> list[_Unit]:
         if (ln.page, ln.start) in marked:  # a heading by the source format's own markup
             flush_paragraph()
             section = para_section = marked[(ln.page, ln.start)]
+            section_page = ln.page
             para_starts_section = True
             para.append(ln)
             first = len(units)
@@ -112,6 +119,7 @@ def _units(pages: list[Page]) -> list[_Unit]:
         if chapter is not None:  # "3a" / "Wonen en" / "volkshuisvesting", or a numbered heading over two lines
             flush_paragraph()
             section, skip_to = chapter
+            section_page = ln.page
             para_section, para_starts_section = section, True
             para.extend(x for x in lines[i : skip_to + 1] if x is not None)
             flush_paragraph()
@@ -124,6 +132,7 @@ def _units(pages: list[Page]) -> list[_Unit]:
         if head is not None:
             flush_paragraph()
             section, alone = head
+            section_page = ln.page
             para_section = section
             para_starts_section = True
             para.append(ln)

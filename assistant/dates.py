@@ -105,16 +105,19 @@ def text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | None
                 return iso
     # a cover page's line that is a date ("13 september 2024", "Maandag 26 mei 2025", "Versie 4.3,
     # 28 april 2023", "Woensdag 10 juli 2024 10.00 – 11.00 uur"), or a date in the first line
-    # ("Besluitenlijst raadsvergadering 29 juni 2015 aanvang 17.00 uur")
+    # ("Besluitenlijst raadsvergadering 29 juni 2015 aanvang 17.00 uur"), a date before a subject
     for k, line in enumerate(first_lines(pages, 8)):
         m = _COVER_DATE.fullmatch(line.strip())
-        if m or (k == 0 and DATE.search(line) and len(line.split()) <= 10):  # a title, not a sentence
-            iso = parse_dutch_date(m.group("date") if m else line)
+        lead = _LEADING_NUMERIC.match(line) if k <= 2 and len(line.split()) <= 10 else None
+        if m or lead or (k == 0 and DATE.search(line) and len(line.split()) <= 10):  # a title, not a sentence
+            iso = parse_dutch_date(m.group("date") if m else lead.group(1) if lead else line)
             if iso:
                 return iso
     return None
 
 
+# a date before a letter's subject on one line: "10-05-2026 Evaluatie NVVB Gemeenteraadsverkiezing 2026"
+_LEADING_NUMERIC = re.compile(r"^(\d{1,2}-\d{1,2}-\d{4})\s+[A-Z]")
 _COVER_DATE = re.compile(
     r"(?:(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\s+|versie\s*:?\s*[\d.]+\s*,?\s*)?"
     r"(?P<date>" + DATE_FORM + r")(?:\s+\d{1,2}[.:]\d{2}\b.*)?", re.I)

@@ -19,7 +19,7 @@ from pathlib import Path
 from assistant.clean import clean_document, split_text_pages
 from assistant.config import Settings
 from assistant.filetype import describe_bytes, looks_like_pdf
-from assistant.metadata import detect_metadata
+from assistant.metadata import detect_metadata, plausible_title
 from assistant.sidecars import SIDECAR_SUFFIXES, apply_sidecar, find_sidecar, load_sidecar
 from assistant.pdfhelper import extract_in_helper, helper_memory, shutdown_pdf_worker
 from assistant.textlayer import garbled_pages, page_quality, page_ranges
@@ -188,9 +188,9 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
     sha256 = hashlib.sha256(data).hexdigest()
 
     suffix = path.suffix.lower()
-    stored = None
+    stored, info_title = None, ""
     if looks_like_pdf(data):
-        raw_pages, stored = _extract_pdf(data, source, settings)
+        raw_pages, stored, info_title = _extract_pdf(data, source, settings)
         media_type = MEDIA_TYPES[".pdf"]
         if settings.ocr and _is_scan(raw_pages):
             from .ocr import ocr_pdf
@@ -219,6 +219,7 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
 
     cleaned = clean_document(raw_pages)
     meta = detect_metadata(cleaned.pages, raw_pages, cleaned.furniture)
+    meta.title = meta.title or plausible_title(info_title)  # the text names none: the PDF's own
     sidecar = find_sidecar(path)
     if sidecar is not None:
         meta = apply_sidecar(meta, load_sidecar(sidecar))
@@ -323,13 +324,14 @@ def _check_pdf_text(raw_pages: list[str], source: str, data: bytes, settings: Se
 # PDF extraction in a helper process
 
 
-def _extract_pdf(data: bytes, source: str, settings: Settings) -> tuple[list[str], bytes | None]:
-    """The text of each page, and the copy to store when the file holds scripts (else None)."""
+def _extract_pdf(data: bytes, source: str, settings: Settings) -> tuple[list[str], bytes | None, str]:
+    """The text of each page, the copy to store when the file holds scripts (else None), and the
+    title in the PDF's document information ("" when none)."""
     result = extract_in_helper(data, settings.max_pages, settings.parse_timeout_s, source)
     pages = _pages_or_error(result, source, data, settings)
     if result.get("scripts"):
         log.info("%s: removed %s from the stored copy", source, ", ".join(result["scripts"]))
-    return pages, result.get("safe_copy")
+    return pages, result.get("safe_copy"), result.get("info_title") or ""
 
 
 def _pages_or_error(result: dict, source: str, data: bytes, settings: Settings) -> list[str]:

@@ -17,7 +17,7 @@ from assistant.clean import FIELD_ERROR, Furniture, subject_goes_on
 from assistant.dates import DATE, DATE_FORM, first_lines, head_lines, parse_dutch_date, text_date
 from assistant.types import DocumentMeta, Page
 
-__all__ = ["detect_metadata", "parse_dutch_date"]
+__all__ = ["detect_metadata", "parse_dutch_date", "plausible_title"]
 
 # --------------------------------------------------------------------------
 # names
@@ -340,8 +340,13 @@ def _fallback_title(pages: list[Page]) -> str | None:
         while lines and _is_capitals(lines[0]):
             lines = lines[1:]
     for k, line in enumerate(lines[:3]):
-        if re.match(r"^(?:Aan de|Aan het|AAN DE|Intern gebruik|No\.|Nr\.)", line) or _PLACE_AND_DATE.fullmatch(line):
+        if (re.match(r"^(?:Aan de|Aan het|AAN DE|Intern gebruik|No\.|Nr\.)", line) or _PLACE_AND_DATE.fullmatch(line)
+                or _DATE_LINE.fullmatch(line) or _ORGANISATION.fullmatch(line) or _FOOTNOTE_LINE.match(line)
+                or _REFERENCE_LINE.fullmatch(line)):
             continue
+        line = _LEADING_NUMERIC_DATE.sub("", line)  # "10-05-2026 Evaluatie NVVB Gemeenteraadsverkiezing 2026"
+        if line[:1].islower() or _LABEL.fullmatch(line):
+            return None  # a line that goes on from one above it, or a label ("In opdracht van:")
         if _LONG_TITLE.match(line):
             return _long_title(lines[k:])
         if re.search(r"\b(?:[Ii]k|[Ww]ij|[Ww]e|Hierbij)\b", line):
@@ -358,7 +363,7 @@ def _fallback_title(pages: list[Page]) -> str | None:
         title = line
         for nxt in lines[k + 1 : k + 3]:
             # a cover page stacks a title one word a line ("Blauwdruk" / "AI-geletterdheidsprogramma")
-            stacked = " " not in title and _title_line(nxt)
+            stacked = (" " not in title or title.endswith(":")) and _title_line(nxt)  # or a subtitle
             if (nxt[:1].islower() or _ends_open(title) or stacked) and len(title) < 160:
                 title += " " + nxt
             else:
@@ -367,6 +372,36 @@ def _fallback_title(pages: list[Page]) -> str | None:
             return None  # a sentence of the body, not a title
         return title.rstrip(" :")
     return None
+
+
+# lines above a title that are not it: a date ("Donderdag 11 juni 2020"), an organisation's name
+# alone ("Ministerie van Binnenlandse Zaken en Koninkrijksrelaties", "Provincie Zuid-Holland"), a
+# footnote pypdf read first ("1 Besluit openbaarmaking ..., Stb. 2022, 456."), a reference number
+# ("4.2020.1102.001 1", "191206")
+_DATE_LINE = re.compile(r"(?:(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag),?\s+)?" + DATE_FORM
+                        + r"|\d{1,2}-\d{1,2}-\d{4}", re.I)
+_ORGANISATION = re.compile(
+    r"(?:Ministerie|Provincie|Gemeente|Rijksinstituut|Rijksdienst|Waterschap|Hoogheemraadschap|Inspectie|Dienst)"
+    r"(?:\s+(?:[A-Z][\w’'.,-]*|van|voor|en|der|de|het))*")
+_FOOTNOTE_LINE = re.compile(r"^\d{1,2}\s+[A-Z].*\.$")
+_REFERENCE_LINE = re.compile(r"[\d./-]{5,}(?:\s+\d{1,3})?")
+_LABEL = re.compile(r"\S+:|.*\s(?:van|door|aan|voor|bij|namens):", re.I)  # "Projectnummer:", "In opdracht van:"
+_LEADING_NUMERIC_DATE = re.compile(r"^\d{1,2}-\d{1,2}-\d{4}\s+(?=[A-Z])")
+
+
+def plausible_title(value: str | None) -> str | None:
+    """A title from a file's own properties (a PDF's document information) when it reads like
+    one: two words or more of letters, no file or template name ("Microsoft Word - 2011.doc",
+    "RO_PUBL_030_A4_Informatieblad"), no code ("6768-R2-E"), no letters spaced out."""
+    value = " ".join((value or "").split())
+    words = re.findall(r"[^\W\d_]{3,}", value)
+    if not value or len(value) > 200 or len(words) < 2 or "_" in value:
+        return None
+    if sum(c.isalpha() for c in value) < 0.6 * len(value.replace(" ", "")):
+        return None
+    if re.search(r"(?i)^(?:microsoft|word\s*-)|\.(?:docx?|pdf|xml|odt|indd|rtf|pptx?|xlsx?)\b|\b(?:untitled|naamloos)\b", value):
+        return None
+    return value
 
 
 def _ends_open(line: str) -> bool:

@@ -9,7 +9,7 @@ PDFs: starting the helper takes about 0.4 s once per run (Python start and the p
 each file then costs about 3 ms more than parsing it in-process.
 
     extract_in_helper(data, max_pages, timeout, source) -> {"pages", "reread", "safe_copy",
-        "scripts", "warnings", ...} or {"error": "encrypted" | "too-many-pages" | "memory" |
+        "scripts", "info_title", "warnings", ...} or {"error": "encrypted" | "too-many-pages" | "memory" |
         "limit" | "timeout" | "scripts" | "crash" | "corrupt", ...}; assistant.load turns an
         error into an IngestError that says what to do
     shutdown_pdf_worker()   stop the helper (it also stops when this process exits)
@@ -78,13 +78,22 @@ def _extract(data: bytes, max_pages: int) -> dict:
             raise
         except Exception as exc:  # noqa: BLE001
             return {"error": "scripts", "detail": _describe(exc)}
-        return {"pages": pages, "reread": reread, "safe_copy": safe_copy, "scripts": scripts, **collector.summary()}
+        return {"pages": pages, "reread": reread, "safe_copy": safe_copy, "scripts": scripts,
+                "info_title": _info_title(reader), **collector.summary()}
     except MemoryError:
         return {"error": "memory"}
     except LimitReachedError as exc:
         return {"error": "limit", "detail": _describe(exc)}
     except Exception as exc:  # noqa: BLE001
         return {"error": "corrupt", "detail": _describe(exc), **collector.summary()}
+
+
+def _info_title(reader) -> str:
+    """The title in the PDF's document information ("" when it has none or it cannot be read)."""
+    try:
+        return " ".join(str((reader.metadata or {}).get("/Title") or "").split())[:300]
+    except Exception:  # noqa: BLE001 - a damaged information dictionary costs only its title
+        return ""
 
 
 def _second_extraction(data: bytes, pages: list[str]) -> list[int]:

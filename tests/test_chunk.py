@@ -250,3 +250,18 @@ def test_an_annex_heading_below_a_letterhead_ends_the_wob_articles_section():
     sections = _sections(pages)
     assert sections[1] == {"Artikel 11"}
     assert sections[2] == {"Bijlage 2"} and sections[3] == {"Bijlage – Inventarisatielijst"}
+
+
+def test_a_law_article_quoted_in_an_annex_is_not_the_section_of_the_documents_behind_it():
+    """A Woo decision quotes the Wob's articles in an annex that ends in "Artikel 11"; the released
+    documents follow on later pages under headings the chunker does not see. They were all cited
+    as "Artikel 11". An article runs over one page break at most; a heading it had hidden (a plain
+    "Aanleiding", a regulation's "TOELICHTING") is seen again."""
+    law = ("Artikel 11\n1. In geval van een verzoek om informatie uit documenten, opgesteld ten behoeve van intern\n"
+           "beraad, wordt geen informatie verstrekt over daarin opgenomen persoonlijke beleidsopvattingen.\n")
+    rest = "2. Over persoonlijke beleidsopvattingen kan informatie worden verstrekt in niet herleidbare vorm.\n"
+    memo = "Aanleiding\n" + BODY * 3
+    pages = [Page(1, law), Page(2, rest), Page(3, BODY * 3), Page(4, memo)]
+    sections = _sections(pages)
+    assert sections[1] == {"Artikel 11"} and sections[2] == {"Artikel 11"}  # over one page break
+    assert sections[3] == {None} and sections[4] == {"Aanleiding"}

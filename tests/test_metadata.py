@@ -257,6 +257,53 @@ def test_a_forms_label_on_its_own_line_has_its_value_below():
     assert blank.title == "Beleidskompasformulier voor internetconsultatie"
 
 
+def test_lines_above_a_title_that_are_not_it():
+    # an organisation's name alone (the addressee), then a date before the subject on one line
+    letter = detect(["Ministerie van Binnenlandse Zaken en Koninkrijksrelaties\n10-05-2026 Evaluatie NVVB "
+                     "Gemeenteraadsverkiezing 2026\nGeachte Minister,\nDe verkiezingen liggen achter ons."])
+    assert (letter.title, letter.date) == ("Evaluatie NVVB Gemeenteraadsverkiezing 2026", "2026-05-10")
+    # a reference number, a footnote pypdf read before the body
+    assert detect(["4.2020.1102.001 1\nBeschikking op Wob verzoek\nVan de Minister van Sociale Zaken\n"
+                   "Aanleiding\nOp 12 oktober 2020 is een verzoek ingediend."]).title == "Beschikking op Wob verzoek"
+    body = "\n".join(["Met deze wijziging van het besluit worden codes aan de bijlage toegevoegd, zodat de"] * 20)
+    assert detect(["1 Besluit openbaarmaking toezichtgegevens, Stb. 2022, 456.\nNota van toelichting\n"
+                   "1. Inleiding\n" + body]).title == "Nota van toelichting"
+    # a date, a label, the second line of an organisation's name: no title rather than a wrong one
+    assert detect(["Donderdag 11 juni 2020\nBeste bewoners,\nWe willen jullie bijpraten."]).title is None
+    assert detect(["In opdracht van:\nProvincie Zuid-Holland\nProjectnummer:\n6768-R2-E\n"
+                   "Programma van Eisen: Slim benutten"]).title is None
+    assert detect(["191206\nRijksinstituut voor Volksgezondheid\nen Milieu\nDagelijks Cluster Rapport"]).title is None
+    # a title that ends in a colon goes on in its subtitle; a short one is no label
+    assert detect(["Verwerkingsregister voor VWS:\nHandleiding\nSchmits, T.\n03-08-2026\n"]
+                  ).title == "Verwerkingsregister voor VWS: Handleiding"
+
+
+def test_the_pdfs_own_title_when_its_text_names_none(tmp_path):
+    import io
+
+    import pypdf
+
+    def pdf_with_info_title(title: str) -> bytes:
+        writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(make_pdf([[
+            "Colofon", "Uitgave van provincie Overijssel", "oktober 2024",
+            "De provincie werkt aan de energietransitie met gemeenten en netbeheerders."]]))))
+        writer.add_metadata({"/Title": title})
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    (tmp_path / "a.pdf").write_bytes(pdf_with_info_title("Provinciaal Programma Energiestrategie"))
+    assert load_document(tmp_path / "a.pdf").meta.title == "Provinciaal Programma Energiestrategie"
+    # a file or template name, a code, one word: not a title
+    for name in ("Microsoft Word - 20110301_draagmoederschap.doc", "RO_PUBL_030_A4_Informatieblad", "6768-R2-E",
+                 "Omschrijving", "T W E E D E   K A M E R"):
+        (tmp_path / "b.pdf").write_bytes(pdf_with_info_title(name))
+        assert load_document(tmp_path / "b.pdf").meta.title is None, name
+    # the text's own title comes first
+    (tmp_path / "c.pdf").write_bytes(make_pdf([["Werkinstructie Weerbulletin", "Het bulletin verschijnt dagelijks."]]))
+    assert load_document(tmp_path / "c.pdf").meta.title == "Werkinstructie Weerbulletin"
+
+
 def test_dates_on_cover_pages_and_in_first_lines():
     assert detect(["Kader voor inzet van generatieve AI\nMaandag 26 mei 2025\n\nInleiding\nHet kader."]).date == "2025-05-26"
     assert detect(["Programma van Eisen\nVersie 0.5, 19 mei 2020\n\nDit document beschrijft de eisen."]).date == "2020-05-19"
