@@ -4,7 +4,6 @@ Questions whose answer depends on the model use the real one (`seed_assistant`);
 the index use the hashing embedder (`hashing_assistant`), which embeds at once."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
@@ -12,7 +11,7 @@ from assistant.core import Assistant
 from assistant.store.folder import FolderStore
 from assistant.types import IndexMismatchError
 
-from .conftest import ROOT, SEED, SHARED, needs_shared
+from .conftest import SEED, SHARED, needs_shared
 
 
 def _hit_with(answer, needle):

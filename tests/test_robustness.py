@@ -10,13 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from assistant.chunk import chunk_pages
 from assistant.types import Page
 
-from .conftest import ROOT, SEED, SHARED, needs_shared
+from .conftest import ROOT, SHARED, needs_shared
 from .pdfgen import make_pdf
 
 

@@ -6,7 +6,6 @@ own app. Requests go through httpx over a real socket.
 """
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import shutil
@@ -627,7 +626,7 @@ def test_render_answer_escapes_everything():
     assert "&#60;script&#62;" in out and "onerror&#61;" in out
     import html
 
-    assert f'<p class="pla-noanswer">' in out and NO_ANSWER["nl"] in html.unescape(out)
+    assert '<p class="pla-noanswer">' in out and NO_ANSWER["nl"] in html.unescape(out)
     assert out.count('<mark class="pla-ev">') == 2 and "zwakke overeenkomst" in out
 
 
