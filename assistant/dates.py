@@ -107,15 +107,22 @@ def text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | None
     # 28 april 2023", "Woensdag 10 juli 2024 10.00 – 11.00 uur"), or a date in the first line
     # ("Besluitenlijst raadsvergadering 29 juni 2015 aanvang 17.00 uur"), a date before a subject
     for k, line in enumerate(first_lines(pages, 8)):
-        m = _COVER_DATE.fullmatch(line.strip())
+        m = _COVER_DATE.fullmatch(line.strip()) or _NUMERIC_COVER_DATE.fullmatch(line.strip())
         lead = _LEADING_NUMERIC.match(line) if k <= 2 and len(line.split()) <= 10 else None
         if m or lead or (k == 0 and DATE.search(line) and len(line.split()) <= 10):  # a title, not a sentence
             iso = parse_dutch_date(m.group("date") if m else lead.group(1) if lead else line)
             if iso:
                 return iso
+    # a cover's date line that cleaning took for a running header ("Versie 9.2, 27 januari 2023")
+    for line in head_lines(raw_first[0], 8) if raw_first else []:
+        m = _COVER_DATE.fullmatch(line)
+        if m and parse_dutch_date(m.group("date")):
+            return parse_dutch_date(m.group("date"))
     return None
 
 
+# a date alone on a cover's line in figures: "03-08-2026"
+_NUMERIC_COVER_DATE = re.compile(r"(?P<date>\d{1,2}-\d{1,2}-\d{4})")
 # a date before a letter's subject on one line: "10-05-2026 Evaluatie NVVB Gemeenteraadsverkiezing 2026"
 _LEADING_NUMERIC = re.compile(r"^(\d{1,2}-\d{1,2}-\d{4})\s+[A-Z]")
 _COVER_DATE = re.compile(

