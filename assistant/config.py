@@ -64,6 +64,12 @@ class Settings:
         default=120.0, metadata={"help": "longest time spent reading one file"})
     # answering
     k: Annotated[int, Ge(1)] = field(default=5, metadata={"help": "passages per answer"})
+    rerank: str = field(
+        default="none",
+        metadata={"help": "none|align: 'align' re-ranks the best 20 passages by how well the question's words "
+                          "align with theirs (default model only; better on new documents, about 0.5-1 s a "
+                          "question, loads torch)"},
+    )
     # serving
     cors_origins: str = field(
         default="",

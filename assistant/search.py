@@ -16,6 +16,7 @@ import threading
 import numpy as np
 
 from . import lexical
+from .align import ALIGN_WEIGHT, Aligner
 from .assemble import HIT_POOL, attach_answers, dedupe, make_hits
 from .fusion import (BM25_WEIGHT, CANDIDATES, COVERAGE_WEIGHT, Candidate, FusionSettings, LexicalEvidence,
                      bm25_terms, coverage, fuse, question_terms)
@@ -44,6 +45,7 @@ class Searcher:
     bm25_weight = BM25_WEIGHT
     coverage_weight = COVERAGE_WEIGHT
     rrf_k = 60
+    align_weight = ALIGN_WEIGHT
 
     def __init__(self, index: Store, embedder, glossary=None, mode: str = "hybrid"):
         if mode not in ("hybrid", "dense", "lexical"):
@@ -59,6 +61,7 @@ class Searcher:
         self._acronyms = CorpusAcronyms()
         self._lock = threading.Lock()
         self._executor = None
+        self.aligner = _aligner(embedder) if mode == "hybrid" else None
 
     # -- query analysis ----------------------------------------------------------------------
     def expansions(self, query: str) -> list[str]:
@@ -109,6 +112,8 @@ class Searcher:
         stems.update(self.index.stems_for([pid for pid in cands if pid not in stems]))
         weights = coverage(units, list(cands.values()), lex, stems, wants_date)
         fuse(list(cands.values()), self._fusion())
+        if self.aligner is not None:
+            self.aligner.rerank(query, list(cands.values()), self._texts, snap.generation, self.align_weight)
         top = attach_answers(dedupe(self._ranked(cands, k)), self.index.passages_between)[:k]
 
         evidence = self.evidence(top, query, list(cands.values()), units, lex)
@@ -147,6 +152,9 @@ class Searcher:
                     c.score -= self.footnote_penalty
             ranked.sort(key=lambda c: -c.score)
         return ranked
+
+    def _texts(self, pids: list[int]) -> dict[int, str]:
+        return {pid: row.text for pid, row in self.index.passages(pids).items()}
 
     def _pool(self):
         if self._executor is None:
@@ -240,3 +248,18 @@ class Searcher:
         doc = self.index.document(row.doc_id)
         have = set(lexical.analyze(row.text))
         return doc is not None and any(n <= have for n in name_stems(doc))
+
+
+def _aligner(embedder) -> Aligner | None:
+    """The word-alignment re-rank when the settings ask for it (assistant/align.py)."""
+    settings = getattr(embedder, "settings", None)
+    choice = getattr(settings, "rerank", "none")
+    if choice in ("", "none"):
+        return None
+    from .config import DEFAULT_MODEL, SettingsError
+
+    if choice != "align":
+        raise SettingsError(f"unknown rerank {choice!r} (ASSISTANT_RERANK); use none or align")
+    if settings.model != DEFAULT_MODEL:
+        raise SettingsError("rerank = align needs the default model (ASSISTANT_MODEL=default)")
+    return Aligner(settings.cache_dir, threads=settings.threads or 1)

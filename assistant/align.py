@@ -1,0 +1,122 @@
+"""An optional re-rank of the best passages by word alignment (`rerank = "align"`).
+
+The dense score compares one vector of the question with one vector of a passage. For an English
+question on Dutch text the passage that restates the document's subject often beats the one that
+answers. Word alignment compares them word by word: each of the question's tokens is matched to
+the passage token most like it, in the multilingual model's 8th layer, where translations lie
+close together (the SimAlign method, Jalili Sabet et al. 2020, which found XLM-R's 8th layer
+best for aligning words across languages). The mean of those best matches says how much of the
+question the passage holds. The best ALIGN_TOP candidates get ALIGN_WEIGHT x (their alignment
+minus the candidates' mean) added to their score.
+
+Only for the default model (multilingual-e5-small, an XLM-R network). It runs the network's
+first 8 layers on torch for every candidate at question time: about 0.5-1 s a question on two
+cores, and it loads torch (2-3 s once). Hence an option, off by default.
+
+Measured with benchmarks/eval_retrieval.py (MRR, hybrid): the weight was chosen on unseen-dev,
+heldout2 and heldout3 (.15 of .15/.3/.5) and checked on heldout4 to heldout11 (see README).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["ALIGN_LAYER", "ALIGN_TOP", "ALIGN_WEIGHT", "Aligner", "alignment"]
+
+log = logging.getLogger(__name__)
+
+ALIGN_LAYER = 8
+ALIGN_TOP = 20
+ALIGN_WEIGHT = 0.15
+_CACHE = 2000  # passages whose token vectors are kept (about 40 KB each, fp16)
+
+
+def alignment(question: np.ndarray, passage: np.ndarray) -> float:
+    """The mean, over the question's token vectors (rows, unit length), of the best cosine with
+    any of the passage's."""
+    if not len(question) or not len(passage):
+        return 0.0
+    return float((question @ passage.T).max(axis=1).mean())
+
+
+class Aligner:
+    """Token vectors of the model's first ALIGN_LAYER layers; thread-safe, loads on first use."""
+
+    def __init__(self, cache_dir: Path, threads: int = 1):
+        self.cache_dir = Path(cache_dir)
+        self.threads = threads
+        self._lock = threading.Lock()  # loading
+        self._use = threading.Lock()  # the cache, and one question at a time on the network
+        self._net = None
+        self._tok = None
+        self._cache: OrderedDict[object, np.ndarray] = OrderedDict()
+
+    def _load(self):
+        with self._lock:
+            if self._net is None:
+                import torch
+                from transformers import AutoModel, AutoTokenizer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.set_verbosity_error()  # no load report, no progress bar
+                transformers_logging.disable_progress_bar()
+
+                from .e5model import ensure_default_model
+
+                folder = str(ensure_default_model(self.cache_dir, log=log.info))  # built once, then kept
+                net = AutoModel.from_pretrained(folder, add_pooling_layer=False).eval()
+                net.encoder.layer = net.encoder.layer[:ALIGN_LAYER]  # the layers above are not needed
+                self._tok = AutoTokenizer.from_pretrained(folder)
+                self._net = net
+                if self.threads:
+                    torch.set_num_threads(self.threads)
+        return self._net, self._tok
+
+    def token_vectors(self, texts: list[str], prefix: str) -> list[np.ndarray]:
+        """Unit vectors of each text's tokens (without the prefix and the special tokens)."""
+        import torch
+
+        net, tok = self._load()
+        skip = 1 + len(tok(prefix.strip(), add_special_tokens=False)["input_ids"])
+        out = []
+        for i in range(0, len(texts), 4):
+            enc = tok([prefix + t for t in texts[i : i + 4]], padding=True, truncation=True, max_length=512,
+                      return_tensors="pt")
+            with torch.no_grad():
+                states = net(**enc).last_hidden_state
+            for j, n in enumerate(enc["attention_mask"].sum(dim=1).tolist()):
+                v = states[j, skip : n - 1].numpy().astype(np.float32)
+                out.append(v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9))
+        return out
+
+    def rerank(self, question: str, cands: list, text_of: Callable[[list[int]], dict[int, str]],
+               generation: object = None, weight: float = ALIGN_WEIGHT, top: int = ALIGN_TOP) -> None:
+        """Add weight x (alignment - mean alignment) to the score of the `top` best candidates
+        (objects with .pid and .score); `text_of` gives the texts of passage ids."""
+        best = sorted(cands, key=lambda c: -c.score)[:top]
+        if len(best) < 2 or not weight:
+            return
+        texts = text_of([c.pid for c in best])
+        best = [c for c in best if c.pid in texts]
+        with self._use:
+            scores = self._scores(question, best, texts, generation)
+        mean = sum(scores.values()) / len(scores)
+        for c in best:
+            c.score += weight * (scores[c.pid] - mean)
+
+    def _scores(self, question: str, best: list, texts: dict[int, str], generation: object) -> dict[int, float]:
+        need = [c.pid for c in best if (generation, c.pid) not in self._cache]
+        for pid, vec in zip(need, self.token_vectors([texts[p] for p in need], "passage: ")):
+            self._cache[(generation, pid)] = vec.astype(np.float16)
+        q = self.token_vectors([question], "query: ")[0]
+        scores = {c.pid: alignment(q, self._cache[(generation, c.pid)].astype(np.float32)) for c in best}
+        for pid in [c.pid for c in best]:
+            self._cache.move_to_end((generation, pid))
+        while len(self._cache) > _CACHE:
+            self._cache.popitem(last=False)
+        return scores

@@ -1,0 +1,83 @@
+"""The word-alignment re-rank (rerank = "align", assistant/align.py): the real model's token
+vectors, a real index of the seed letter."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.align import Aligner, alignment
+from assistant.config import Settings, SettingsError
+from assistant.search import Searcher
+
+from .conftest import CACHE
+
+
+@pytest.fixture(scope="module")
+def aligner():
+    return Aligner(CACHE)
+
+
+def test_alignment_is_the_mean_of_each_question_tokens_best_match():
+    question = np.array([[1.0, 0.0], [0.0, 1.0]])
+    passage = np.array([[1.0, 0.0], [0.6, 0.8]])
+    assert alignment(question, passage) == pytest.approx((1.0 + 0.8) / 2)
+    assert alignment(question, np.zeros((0, 2))) == 0.0
+
+
+def test_an_english_question_aligns_with_the_dutch_passage_that_answers_it(aligner):
+    # the passage that restates the subject shares "covenant" / "convenant"; the one that answers
+    # holds what is asked: "municipalities" / "gemeenten", "signed" / "ondertekend"
+    question = "How many municipalities signed the covenant?"
+    subject = "Het kabinet is verheugd over het convenant regionale waterberging in Gelderland."
+    answer = "Het convenant werd ondertekend door veertien gemeenten en twee waterschappen."
+    q = aligner.token_vectors([question], "query: ")[0]
+    p_subject, p_answer = aligner.token_vectors([subject, answer], "passage: ")
+    assert q.shape[1] == 384 and np.allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-4)
+    assert alignment(q, p_answer) > alignment(q, p_subject)
+
+
+def test_the_rerank_moves_only_the_best_candidates_and_keeps_their_mean(aligner):
+    class Cand:
+        def __init__(self, pid, score):
+            self.pid, self.score = pid, score
+
+    texts = {1: "Het kabinet is verheugd over het convenant regionale waterberging in Gelderland.",
+             2: "Het convenant werd ondertekend door veertien gemeenten en twee waterschappen.",
+             3: "De bergingsgebieden liggen langs de IJssel."}
+    cands = [Cand(1, 0.90), Cand(2, 0.89), Cand(3, 0.10)]
+    aligner.rerank("How many municipalities signed the covenant?", cands, lambda ids: {i: texts[i] for i in ids},
+                   weight=0.15, top=2)
+    assert cands[2].score == 0.10  # not among the best two
+    assert cands[0].score + cands[1].score == pytest.approx(0.90 + 0.89)
+    assert cands[1].score > cands[0].score  # the passage that answers now comes first
+
+
+def test_a_search_with_the_rerank_answers_and_its_top_hits_do_not_depend_on_k(seed_assistant, aligner):
+    searcher = Searcher(seed_assistant.index, seed_assistant.embedder)
+    searcher.aligner = aligner
+    answer = searcher.search("what did the cabinet say about CSDDD?", k=5)
+    assert answer.answer_found and "CS3D" in answer.hits[0].text
+    for q in ["Which countries does the Freedom Online Coalition include?", "persvrijheid journalisten"]:
+        five = [h.to_json() for h in searcher.search(q, k=5).hits]
+        twenty = [h.to_json() for h in searcher.search(q, k=20).hits]
+        assert json.dumps(five) == json.dumps(twenty[:5]), q
+
+
+def test_the_rerank_setting_is_checked(monkeypatch, embedder, seed_assistant):
+    monkeypatch.setenv("ASSISTANT_RERANK", "align")
+    assert Settings.from_env().rerank == "align"
+
+    class Wrong:
+        settings = Settings(rerank="bogus")
+
+    with pytest.raises(SettingsError, match="unknown rerank 'bogus'.*none or align"):
+        Searcher(seed_assistant.index, Wrong())
+
+    class Hashing:
+        settings = Settings(rerank="align", model="hashing")
+
+    with pytest.raises(SettingsError, match="needs the default model"):
+        Searcher(seed_assistant.index, Hashing())
+    assert Searcher(seed_assistant.index, embedder, mode="dense").aligner is None  # hybrid only
