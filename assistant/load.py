@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from typing import NamedTuple
 from pathlib import Path
 
 from assistant.clean import clean_document, split_text_pages
@@ -190,13 +191,14 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
     suffix = path.suffix.lower()
     stored, info_title = None, ""
     if looks_like_pdf(data):
-        raw_pages, stored, info_title = _extract_pdf(data, source, settings)
+        pdf = _extract_pdf(data, source, settings)
+        raw_pages, stored, info_title = pdf.pages, pdf.safe_copy, pdf.info_title
         media_type = MEDIA_TYPES[".pdf"]
         if settings.ocr and _is_scan(raw_pages):
             from .ocr import ocr_pdf
 
             raw_pages = ocr_pdf(data, source, settings.max_pages, settings.parse_timeout_s)
-        warnings = _check_pdf_text(raw_pages, source, data, settings)
+        warnings = _check_pdf_text(raw_pages, source, data, settings, pdf.image_pages)
     elif suffix == ".pdf":
         raise IngestError(
             source,
@@ -261,9 +263,11 @@ def _is_scan(raw_pages: list[str]) -> bool:
     return all(sum(not c.isspace() for c in page) < 10 for page in raw_pages)
 
 
-def _check_pdf_text(raw_pages: list[str], source: str, data: bytes, settings: Settings) -> list[str]:
+def _check_pdf_text(raw_pages: list[str], source: str, data: bytes, settings: Settings,
+                    image_pages: list[int] | None = None) -> list[str]:
     """Refuse a scan without text and a document whose text layer is mostly unusable; OCR or
-    leave out the bad pages of the rest. Returns the warnings for the ingest line.
+    name its scanned pages (`image_pages`, from the helper) and OCR or leave out its bad pages.
+    Returns the warnings for the ingest line.
 
     A page is bad when its text is garbled, glued or letter-spaced (assistant.textlayer; a
     second extractor has already been tried in the helper). With --ocr such pages are read
@@ -284,6 +288,40 @@ def _check_pdf_text(raw_pages: list[str], source: str, data: bytes, settings: Se
             f"has no text layer ({len(raw_pages)} page{'s' if len(raw_pages) != 1 else ''} of images: "
             f"a scan); {hint}",
         )
+    scanned = _scanned_pages(raw_pages, source, data, settings, image_pages or [])
+    return scanned + _bad_pages(raw_pages, source, data, settings)
+
+
+def _scanned_pages(raw_pages: list[str], source: str, data: bytes, settings: Settings,
+                   image_pages: list[int]) -> list[str]:
+    """Scanned pages between pages with text (a page-sized image, no text): read by OCR with
+    --ocr, else named on the ingest line, since their text cannot be found."""
+    from .ocr import available
+
+    pages = [n for n in image_pages if n <= len(raw_pages)]
+    if pages and settings.ocr and available():
+        from .ocr import ocr_pdf
+
+        for number, text in ocr_pdf(data, source, settings.max_pages, settings.parse_timeout_s, pages=pages).items():
+            if text.strip() and page_quality(text).problem is None:
+                raw_pages[number - 1] = text
+        pages = [n for n in pages if sum(not c.isspace() for c in raw_pages[n - 1]) < 10]
+    if not pages:
+        return []
+    if settings.ocr and available():
+        what_to_do = "OCR could not read them"
+    elif settings.ocr:
+        what_to_do = ("OCR was asked for, but pdftoppm and tesseract (with Dutch) are not installed: "
+                      "apt-get install poppler-utils tesseract-ocr tesseract-ocr-nld")
+    else:
+        what_to_do = "ingest it again with --ocr to read them, or run OCR yourself (`ocrmypdf -l nld in.pdf out.pdf`)"
+    log.warning("%s: page(s) %s: an image without text; it cannot be searched", source, page_ranges(pages))
+    return [f"page{'s' if len(pages) > 1 else ''} {page_ranges(pages)} {'are images' if len(pages) > 1 else 'is an image'} "
+            f"without text (scanned, or a cover), not searchable; {what_to_do}"]
+
+
+def _bad_pages(raw_pages: list[str], source: str, data: bytes, settings: Settings) -> list[str]:
+    """OCR (with --ocr) or leave out the pages whose text layer is garbled, glued or letter-spaced."""
     problems = {n: q.problem for n, q in ((n, page_quality(t)) for n, t in enumerate(raw_pages, 1)) if q.problem}
     from .ocr import available
 
@@ -324,14 +362,20 @@ def _check_pdf_text(raw_pages: list[str], source: str, data: bytes, settings: Se
 # PDF extraction in a helper process
 
 
-def _extract_pdf(data: bytes, source: str, settings: Settings) -> tuple[list[str], bytes | None, str]:
-    """The text of each page, the copy to store when the file holds scripts (else None), and the
-    title in the PDF's document information ("" when none)."""
+class PdfText(NamedTuple):
+    pages: list[str]  # the text of each page
+    safe_copy: bytes | None  # the copy to store when the file holds scripts
+    info_title: str  # the title in the PDF's document information ("" when none)
+    image_pages: list[int]  # pages without text that show a page-sized image (scanned pages)
+
+
+def _extract_pdf(data: bytes, source: str, settings: Settings) -> PdfText:
+    """The PDF's text, read in the helper process (assistant.pdfhelper)."""
     result = extract_in_helper(data, settings.max_pages, settings.parse_timeout_s, source)
     pages = _pages_or_error(result, source, data, settings)
     if result.get("scripts"):
         log.info("%s: removed %s from the stored copy", source, ", ".join(result["scripts"]))
-    return pages, result.get("safe_copy"), result.get("info_title") or ""
+    return PdfText(pages, result.get("safe_copy"), result.get("info_title") or "", result.get("image_pages") or [])
 
 
 def _pages_or_error(result: dict, source: str, data: bytes, settings: Settings) -> list[str]:

@@ -9,7 +9,7 @@ PDFs: starting the helper takes about 0.4 s once per run (Python start and the p
 each file then costs about 3 ms more than parsing it in-process.
 
     extract_in_helper(data, max_pages, timeout, source) -> {"pages", "reread", "safe_copy",
-        "scripts", "info_title", "warnings", ...} or {"error": "encrypted" | "too-many-pages" | "memory" |
+        "scripts", "info_title", "image_pages", "warnings", ...} or {"error": "encrypted" | "too-many-pages" | "memory" |
         "limit" | "timeout" | "scripts" | "crash" | "corrupt", ...}; assistant.load turns an
         error into an IngestError that says what to do
     shutdown_pdf_worker()   stop the helper (it also stops when this process exits)
@@ -79,13 +79,35 @@ def _extract(data: bytes, max_pages: int) -> dict:
         except Exception as exc:  # noqa: BLE001
             return {"error": "scripts", "detail": _describe(exc)}
         return {"pages": pages, "reread": reread, "safe_copy": safe_copy, "scripts": scripts,
-                "info_title": _info_title(reader), **collector.summary()}
+                "info_title": _info_title(reader), "image_pages": _image_pages(reader, pages),
+                **collector.summary()}
     except MemoryError:
         return {"error": "memory"}
     except LimitReachedError as exc:
         return {"error": "limit", "detail": _describe(exc)}
     except Exception as exc:  # noqa: BLE001
         return {"error": "corrupt", "detail": _describe(exc), **collector.summary()}
+
+
+SCAN_PIXELS = 1_000_000  # an image this large (1240 x 1754 is an A4 page at 150 dpi) is a scanned page, not a logo
+
+
+def _image_pages(reader, pages: list[str]) -> list[int]:
+    """The pages without text that show a page-sized image: scanned pages in a document that
+    has a text layer elsewhere (a signed decision scanned between typed pages)."""
+    found = []
+    for number, (page, text) in enumerate(zip(reader.pages, pages), start=1):
+        if sum(not c.isspace() for c in text) >= 10:
+            continue
+        try:
+            xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
+            sizes = [int(x.get_object().get("/Width", 0)) * int(x.get_object().get("/Height", 0))
+                     for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image"]
+        except Exception:  # noqa: BLE001 - a damaged resource dictionary: no verdict on this page
+            continue
+        if sizes and max(sizes) >= SCAN_PIXELS:
+            found.append(number)
+    return found
 
 
 def _info_title(reader) -> str:

@@ -223,6 +223,33 @@ def test_scan_with_a_glued_ocr_layer_is_read_again_by_ocr(tmp_path, settings_fac
     assert doc.warnings == []
 
 
+def test_a_scanned_page_between_typed_pages_is_named_on_the_ingest_line(tmp_path, settings_factory):
+    """A Woo decision whose signed page was scanned between typed pages: that page has no text,
+    so nothing on it can be found. The ingest line names it and says what to do; a page with only
+    a small image (a logo) is no scan."""
+    import io
+
+    import pypdf
+
+    from assistant.load import load_document
+    from tests.pdfgen import make_pdf, scan_with_text_layer
+
+    typed = pypdf.PdfReader(io.BytesIO(make_pdf([[w for w in _lines(PROSE[0])], [w for w in _lines(PROSE[1])]])))
+    scan = pypdf.PdfReader(io.BytesIO(scan_with_text_layer(bytes(1240 * 1754), 1240, 1754, b"")))
+    logo = pypdf.PdfReader(io.BytesIO(scan_with_text_layer(bytes(300 * 120), 300, 120, b"")))
+    writer = pypdf.PdfWriter()
+    for page in (typed.pages[0], scan.pages[0], typed.pages[1], logo.pages[0]):
+        writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    pdf = tmp_path / "besluit.pdf"
+    pdf.write_bytes(out.getvalue())
+    doc = load_document(pdf, settings_factory(tmp_path / "i"))
+    assert len(doc.warnings) == 1, doc.warnings
+    assert doc.warnings[0].startswith("page 2 is an image without text") and "--ocr" in doc.warnings[0]
+    assert PROSE[1].split()[0] in doc.pages[2].text
+
+
 def _lines(paragraph: str, width: int = 80) -> list[str]:
     import textwrap
 

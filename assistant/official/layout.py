@@ -221,7 +221,8 @@ def _pdf_pages(path: Path, identifier: str, settings: Settings) -> tuple[list[st
     from ..load import _extract_pdf, _is_scan
 
     try:
-        pages, safe_copy, _info_title = _extract_pdf(path.read_bytes(), identifier, settings)
+        pdf = _extract_pdf(path.read_bytes(), identifier, settings)
+        pages, safe_copy = pdf.pages, pdf.safe_copy
     except IngestError as exc:
         raise IngestError(identifier, f"its PDF cannot be read: {exc.reason}") from exc
     return ([] if _is_scan(pages) else pages), safe_copy
