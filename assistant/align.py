@@ -10,7 +10,7 @@ question the passage holds. The best ALIGN_TOP candidates get ALIGN_WEIGHT x (th
 minus the candidates' mean) added to their score.
 
 Only for the default model (multilingual-e5-small, an XLM-R network). It runs the network's
-first 8 layers on torch for every candidate at question time: about 0.5-1 s a question on two
+first 8 layers on torch for every candidate at question time: about 0.2-0.7 s a question on two
 cores, and it loads torch (2-3 s once). Hence an option, off by default.
 
 Measured with benchmarks/eval_retrieval.py (MRR, hybrid): the weight was chosen on unseen-dev,

@@ -67,7 +67,7 @@ class Settings:
     rerank: str = field(
         default="none",
         metadata={"help": "none|align: 'align' re-ranks the best 20 passages by how well the question's words "
-                          "align with theirs (default model only; better on new documents, about 0.5-1 s a "
+                          "align with theirs (default model only; better on new documents, about 0.2-0.7 s a "
                           "question, loads torch)"},
     )
     # serving
