@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-__all__ = ["ALIGN_LAYER", "ALIGN_TOP", "ALIGN_WEIGHT", "Aligner", "alignment"]
+__all__ = ["ALIGN_LAYER", "ALIGN_TOP", "ALIGN_WEIGHT", "Aligner", "alignment", "shared_aligner"]
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +121,9 @@ class Aligner:
         while len(self._cache) > _CACHE:
             self._cache.popitem(last=False)
         return scores
+
+
+@lru_cache(maxsize=None)
+def shared_aligner(cache_dir: Path, threads: int = 1) -> Aligner:
+    """One Aligner (one network in memory, one cache) for every searcher of a process."""
+    return Aligner(cache_dir, threads)

@@ -9,7 +9,8 @@ import re
 
 from assistant.types import Page
 
-__all__ = ["DATE", "DATE_FORM", "first_lines", "head_lines", "parse_dutch_date", "text_date"]
+__all__ = ["DATE", "DATE_FORM", "LEADING_DATE", "date_line", "first_lines", "head_lines", "parse_dutch_date",
+           "text_date"]
 
 _MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "feb": 2, "maart": 3, "mrt": 3, "april": 4, "apr": 4,
@@ -107,24 +108,25 @@ def text_date(pages: list[Page], first: str, raw_first: list[str]) -> str | None
     # 28 april 2023", "Woensdag 10 juli 2024 10.00 – 11.00 uur"), or a date in the first line
     # ("Besluitenlijst raadsvergadering 29 juni 2015 aanvang 17.00 uur"), a date before a subject
     for k, line in enumerate(first_lines(pages, 8)):
-        m = _COVER_DATE.fullmatch(line.strip()) or _NUMERIC_COVER_DATE.fullmatch(line.strip())
-        lead = _LEADING_NUMERIC.match(line) if k <= 2 and len(line.split()) <= 10 else None
-        if m or lead or (k == 0 and DATE.search(line) and len(line.split()) <= 10):  # a title, not a sentence
-            iso = parse_dutch_date(m.group("date") if m else lead.group(1) if lead else line)
-            if iso:
-                return iso
+        lead = LEADING_DATE.match(line) if k <= 2 and len(line.split()) <= 10 else None
+        if k == 0 and not lead and DATE.search(line) and len(line.split()) <= 10:  # a title, not a sentence
+            lead = DATE.search(line)
+        iso = date_line(line) or (parse_dutch_date(lead.group(0)) if lead else None)
+        if iso:
+            return iso
     # a cover's date line that cleaning took for a running header ("Versie 9.2, 27 januari 2023")
-    for line in head_lines(raw_first[0], 8) if raw_first else []:
-        m = _COVER_DATE.fullmatch(line)
-        if m and parse_dutch_date(m.group("date")):
-            return parse_dutch_date(m.group("date"))
-    return None
+    return next(filter(None, map(date_line, head_lines(raw_first[0], 8) if raw_first else [])), None)
 
 
-# a date alone on a cover's line in figures: "03-08-2026"
-_NUMERIC_COVER_DATE = re.compile(r"(?P<date>\d{1,2}-\d{1,2}-\d{4})")
+def date_line(line: str) -> str | None:
+    """The date (ISO) of a line that is only a date: "13 september 2024", "Maandag 26 mei 2025",
+    "Versie 4.3, 28 april 2023", "Woensdag 10 juli 2024 10.00 – 11.00 uur", "03-08-2026"."""
+    m = _DATE_LINE.fullmatch(line.strip())
+    return parse_dutch_date(m.group("date")) if m else None
+
+
 # a date before a letter's subject on one line: "10-05-2026 Evaluatie NVVB Gemeenteraadsverkiezing 2026"
-_LEADING_NUMERIC = re.compile(r"^(\d{1,2}-\d{1,2}-\d{4})\s+[A-Z]")
-_COVER_DATE = re.compile(
-    r"(?:(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\s+|versie\s*:?\s*[\d.]+\s*,?\s*)?"
-    r"(?P<date>" + DATE_FORM + r")(?:\s+\d{1,2}[.:]\d{2}\b.*)?", re.I)
+LEADING_DATE = re.compile(r"^\d{1,2}-\d{1,2}-\d{4}(?=\s+[A-Z])")
+_DATE_LINE = re.compile(
+    r"(?:(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag),?\s+|versie\s*:?\s*[\d.]+\s*,?\s*)?"
+    r"(?P<date>" + DATE_FORM + r"|\d{1,2}-\d{1,2}-\d{4})(?:\s+\d{1,2}[.:]\d{2}\b.*)?", re.I)

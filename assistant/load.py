@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 from assistant.clean import clean_document, split_text_pages
 from assistant.config import Settings
@@ -296,56 +296,26 @@ def _scanned_pages(raw_pages: list[str], source: str, data: bytes, settings: Set
                    image_pages: list[int]) -> list[str]:
     """Scanned pages between pages with text (a page-sized image, no text): read by OCR with
     --ocr, else named on the ingest line, since their text cannot be found."""
-    from .ocr import available
-
     pages = [n for n in image_pages if n <= len(raw_pages)]
-    if pages and settings.ocr and available():
-        from .ocr import ocr_pdf
-
-        for number, text in ocr_pdf(data, source, settings.max_pages, settings.parse_timeout_s, pages=pages).items():
-            if text.strip() and page_quality(text).problem is None:
-                raw_pages[number - 1] = text
-        pages = [n for n in pages if sum(not c.isspace() for c in raw_pages[n - 1]) < 10]
+    pages = [n for n in pages if n not in _ocr_pages(raw_pages, pages, source, data, settings)]
     if not pages:
         return []
-    if settings.ocr and available():
-        what_to_do = "OCR could not read them"
-    elif settings.ocr:
-        what_to_do = ("OCR was asked for, but pdftoppm and tesseract (with Dutch) are not installed: "
-                      "apt-get install poppler-utils tesseract-ocr tesseract-ocr-nld")
-    else:
-        what_to_do = "ingest it again with --ocr to read them, or run OCR yourself (`ocrmypdf -l nld in.pdf out.pdf`)"
     log.warning("%s: page(s) %s: an image without text; it cannot be searched", source, page_ranges(pages))
     return [f"page{'s' if len(pages) > 1 else ''} {page_ranges(pages)} {'are images' if len(pages) > 1 else 'is an image'} "
-            f"without text (scanned, or a cover), not searchable; {what_to_do}"]
+            f"without text (scanned, or a cover), not searchable; {_ocr_advice(settings)}"]
 
 
 def _bad_pages(raw_pages: list[str], source: str, data: bytes, settings: Settings) -> list[str]:
     """OCR (with --ocr) or leave out the pages whose text layer is garbled, glued or letter-spaced."""
     problems = {n: q.problem for n, q in ((n, page_quality(t)) for n, t in enumerate(raw_pages, 1)) if q.problem}
-    from .ocr import available
-
-    if problems and settings.ocr and available():
-        from .ocr import ocr_pdf
-
-        read = ocr_pdf(data, source, settings.max_pages, settings.parse_timeout_s, pages=sorted(problems))
-        for number, text in read.items():
-            if page_quality(text).problem is None:
-                raw_pages[number - 1] = text
-                del problems[number]
+    for number in _ocr_pages(raw_pages, sorted(problems), source, data, settings):
+        del problems[number]
     if not problems:
         return []
     text_pages = [i for i, page in enumerate(raw_pages, start=1) if sum(not c.isspace() for c in page) >= 20]
     bad = sorted(problems)
     kinds = "; ".join(dict.fromkeys(problems[n] for n in bad))
-    if settings.ocr and available():
-        what_to_do = "OCR could not read them either"
-    elif settings.ocr:
-        what_to_do = ("OCR was asked for, but pdftoppm and tesseract (with Dutch) are not installed: "
-                      "apt-get install poppler-utils tesseract-ocr tesseract-ocr-nld")
-    else:
-        what_to_do = ("ingest it again with --ocr to read them with tesseract, or run OCR yourself "
-                      "(`ocrmypdf --force-ocr -l nld in.pdf out.pdf`) and add that")
+    what_to_do = _ocr_advice(settings)
     if len(bad) * 5 >= len(text_pages):
         raise IngestError(
             source,
@@ -356,6 +326,36 @@ def _bad_pages(raw_pages: list[str], source: str, data: bytes, settings: Setting
         log.warning("%s: page %d: %s; its text is left out", source, number, problems[number])
         raw_pages[number - 1] = ""
     return [f"page{'s' if len(bad) > 1 else ''} {page_ranges(bad)} left out: {kinds}; {what_to_do}"]
+
+
+def _ocr_pages(raw_pages: list[str], pages: list[int], source: str, data: bytes, settings: Settings) -> set[int]:
+    """With --ocr (and tesseract installed), read `pages` by OCR; a page whose OCR text is good
+    replaces its text in raw_pages. Returns the pages so read."""
+    from .ocr import available
+
+    if not pages or not settings.ocr or not available():
+        return set()
+    from .ocr import ocr_pdf
+
+    read = set()
+    for number, text in ocr_pdf(data, source, settings.max_pages, settings.parse_timeout_s, pages=pages).items():
+        if text.strip() and page_quality(text).problem is None:
+            raw_pages[number - 1] = text
+            read.add(number)
+    return read
+
+
+def _ocr_advice(settings: Settings) -> str:
+    """What to do about pages OCR did not (or could not) read."""
+    from .ocr import available
+
+    if settings.ocr and available():
+        return "OCR could not read them either"
+    if settings.ocr:
+        return ("OCR was asked for, but pdftoppm and tesseract (with Dutch) are not installed: "
+                "apt-get install poppler-utils tesseract-ocr tesseract-ocr-nld")
+    return ("ingest it again with --ocr to read them with tesseract, or run OCR yourself "
+            "(`ocrmypdf --force-ocr -l nld in.pdf out.pdf`) and add that")
 
 
 # --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import re
 
 from assistant.headings import OPEN_ENDINGS
 from assistant.clean import FIELD_ERROR, Furniture, subject_goes_on
-from assistant.dates import DATE, DATE_FORM, first_lines, head_lines, parse_dutch_date, text_date
+from assistant.dates import DATE, DATE_FORM, LEADING_DATE, date_line, first_lines, head_lines, parse_dutch_date, text_date
 from assistant.types import DocumentMeta, Page
 
 __all__ = ["detect_metadata", "parse_dutch_date", "plausible_title"]
@@ -341,10 +341,10 @@ def _fallback_title(pages: list[Page]) -> str | None:
             lines = lines[1:]
     for k, line in enumerate(lines[:3]):
         if (re.match(r"^(?:Aan de|Aan het|AAN DE|Intern gebruik|No\.|Nr\.)", line) or _PLACE_AND_DATE.fullmatch(line)
-                or _DATE_LINE.fullmatch(line) or _ORGANISATION.fullmatch(line) or _FOOTNOTE_LINE.match(line)
+                or date_line(line) or _ORGANISATION.fullmatch(line) or _FOOTNOTE_LINE.match(line)
                 or _REFERENCE_LINE.fullmatch(line)):
             continue
-        line = _LEADING_NUMERIC_DATE.sub("", line)  # "10-05-2026 Evaluatie NVVB Gemeenteraadsverkiezing 2026"
+        line = LEADING_DATE.sub("", line).strip()  # "10-05-2026 Evaluatie NVVB Gemeenteraadsverkiezing 2026"
         if line[:1].islower() or _LABEL.fullmatch(line):
             return None  # a line that goes on from one above it, or a label ("In opdracht van:")
         if _LONG_TITLE.match(line):
@@ -378,15 +378,12 @@ def _fallback_title(pages: list[Page]) -> str | None:
 # alone ("Ministerie van Binnenlandse Zaken en Koninkrijksrelaties", "Provincie Zuid-Holland"), a
 # footnote pypdf read first ("1 Besluit openbaarmaking ..., Stb. 2022, 456."), a reference number
 # ("4.2020.1102.001 1", "191206")
-_DATE_LINE = re.compile(r"(?:(?:maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag),?\s+)?" + DATE_FORM
-                        + r"|\d{1,2}-\d{1,2}-\d{4}", re.I)
 _ORGANISATION = re.compile(
     r"(?:Ministerie|Provincie|Gemeente|Rijksinstituut|Rijksdienst|Waterschap|Hoogheemraadschap|Inspectie|Dienst)"
     r"(?:\s+(?:[A-Z][\w’'.,-]*|van|voor|en|der|de|het))*")
 _FOOTNOTE_LINE = re.compile(r"^\d{1,2}\s+[A-Z].*\.$")
 _REFERENCE_LINE = re.compile(r"[\d./-]{5,}(?:\s+\d{1,3})?")
 _LABEL = re.compile(r"\S+:|.*\s(?:van|door|aan|voor|bij|namens):", re.I)  # "Projectnummer:", "In opdracht van:"
-_LEADING_NUMERIC_DATE = re.compile(r"^\d{1,2}-\d{1,2}-\d{4}\s+(?=[A-Z])")
 
 
 def plausible_title(value: str | None) -> str | None:

@@ -100,13 +100,12 @@ def _image_pages(reader, pages: list[str]) -> list[int]:
         if sum(not c.isspace() for c in text) >= 10:
             continue
         try:
-            xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
-            sizes = [int(x.get_object().get("/Width", 0)) * int(x.get_object().get("/Height", 0))
-                     for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image"]
+            images = [x.get_object() for x in ((page.get("/Resources") or {}).get("/XObject") or {}).values()]
+            if any(x.get("/Subtype") == "/Image" and int(x.get("/Width", 0)) * int(x.get("/Height", 0)) >= SCAN_PIXELS
+                   for x in images):
+                found.append(number)
         except Exception:  # noqa: BLE001 - a damaged resource dictionary: no verdict on this page
             continue
-        if sizes and max(sizes) >= SCAN_PIXELS:
-            found.append(number)
     return found
 
 
