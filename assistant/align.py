@@ -10,8 +10,8 @@ question the passage holds. The best ALIGN_TOP candidates get ALIGN_WEIGHT x (th
 minus the candidates' mean) added to their score.
 
 Only for the default model (multilingual-e5-small, an XLM-R network). It runs the network's
-first 8 layers on torch for every candidate at question time: about 0.2-0.7 s a question on two
-cores, and it loads torch (2-3 s once). Hence an option, off by default.
+first 8 layers, an ONNX graph on onnxruntime (e5graphs.export_align_onnx), for every candidate
+not in its cache at question time.
 
 Measured with benchmarks/eval_retrieval.py (MRR, hybrid): the weight was chosen on unseen-dev,
 heldout2 and heldout3 (.15 of .15/.3/.5) and checked on heldout4 to heldout11 (see README).
@@ -27,11 +27,10 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["ALIGN_LAYER", "ALIGN_TOP", "ALIGN_WEIGHT", "Aligner", "alignment", "shared_aligner"]
+__all__ = ["ALIGN_TOP", "ALIGN_WEIGHT", "Aligner", "alignment", "shared_aligner"]
 
 log = logging.getLogger(__name__)
 
-ALIGN_LAYER = 8
 ALIGN_TOP = 20
 ALIGN_WEIGHT = 0.15
 _CACHE = 2000  # passages whose token vectors are kept (about 40 KB each, fp16)
@@ -46,7 +45,8 @@ def alignment(question: np.ndarray, passage: np.ndarray) -> float:
 
 
 class Aligner:
-    """Token vectors of the model's first ALIGN_LAYER layers; thread-safe, loads on first use."""
+    """Token vectors of the model's first 8 layers (e5graphs.ALIGN_LAYERS) (the ONNX graph of
+    e5graphs.ensure_align_onnx, built on first use); thread-safe."""
 
     def __init__(self, cache_dir: Path, threads: int = 1):
         self.cache_dir = Path(cache_dir)
@@ -54,46 +54,21 @@ class Aligner:
         self._lock = threading.Lock()  # loading
         self._use = threading.Lock()  # the cache, and one question at a time on the network
         self._net = None
-        self._tok = None
         self._cache: OrderedDict[object, np.ndarray] = OrderedDict()
 
-    def _load(self):
+    def _engine(self):
         with self._lock:
             if self._net is None:
-                import torch
-                from transformers import AutoModel, AutoTokenizer
-                from transformers.utils import logging as transformers_logging
+                from .e5graphs import ensure_align_onnx
+                from .onnx_encoder import OnnxTokenEngine
 
-                transformers_logging.set_verbosity_error()  # no load report, no progress bar
-                transformers_logging.disable_progress_bar()
-
-                from .e5model import ensure_default_model
-
-                folder = str(ensure_default_model(self.cache_dir, log=log.info))  # built once, then kept
-                net = AutoModel.from_pretrained(folder, add_pooling_layer=False).eval()
-                net.encoder.layer = net.encoder.layer[:ALIGN_LAYER]  # the layers above are not needed
-                self._tok = AutoTokenizer.from_pretrained(folder)
-                self._net = net
-                if self.threads:
-                    torch.set_num_threads(self.threads)
-        return self._net, self._tok
+                graph = ensure_align_onnx(self.cache_dir, log=log.info)  # built once (under a minute), then kept
+                self._net = OnnxTokenEngine(graph, graph.parent.parent / "tokenizer.json", threads=self.threads)
+        return self._net
 
     def token_vectors(self, texts: list[str], prefix: str) -> list[np.ndarray]:
         """Unit vectors of each text's tokens (without the prefix and the special tokens)."""
-        import torch
-
-        net, tok = self._load()
-        skip = 1 + len(tok(prefix.strip(), add_special_tokens=False)["input_ids"])
-        out = []
-        for i in range(0, len(texts), 4):
-            enc = tok([prefix + t for t in texts[i : i + 4]], padding=True, truncation=True, max_length=512,
-                      return_tensors="pt")
-            with torch.no_grad():
-                states = net(**enc).last_hidden_state
-            for j, n in enumerate(enc["attention_mask"].sum(dim=1).tolist()):
-                v = states[j, skip : n - 1].numpy().astype(np.float32)
-                out.append(v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-9))
-        return out
+        return self._engine().token_vectors(texts, prefix)
 
     def rerank(self, question: str, cands: list, text_of: Callable[[list[int]], dict[int, str]],
                generation: object = None, weight: float = ALIGN_WEIGHT, top: int = ALIGN_TOP) -> None:

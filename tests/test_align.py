@@ -1,5 +1,6 @@
-"""The word-alignment re-rank (rerank = "align", assistant/align.py): the real model's token
-vectors, a real index of the seed letter."""
+"""The word-alignment re-rank (rerank = "align", assistant/align.py): its ONNX graph built and
+checked against the torch network, the real model's token vectors, a real index of the seed
+letter."""
 from __future__ import annotations
 
 import json
@@ -7,16 +8,59 @@ import json
 import numpy as np
 import pytest
 
+from assistant import e5graphs, e5model
 from assistant.align import Aligner, alignment
 from assistant.config import Settings, SettingsError
 from assistant.search import Searcher
 
-from .conftest import CACHE
+from .conftest import CACHE, ROOT
+
+CORPUS_TEXT = ROOT / "corpus" / "kabinetsreactie-aiv-krimpende-maatschappelijke-ruimte.txt"
 
 
 @pytest.fixture(scope="module")
 def aligner():
     return Aligner(CACHE)
+
+
+def test_the_graph_is_built_once_and_gives_the_torch_networks_8th_layer(tmp_path):
+    """ensure_align_onnx builds the graph into a model folder that lacks it (a copy linking the
+    test cache's model files, with a killed build's leftovers), records it, does not build it
+    again, and its token vectors are the first 8 layers' of the torch network, token by token."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = e5model.ensure_default_model(CACHE)
+    cache = tmp_path / "cache"
+    copy = cache / folder.name
+    for f in folder.rglob("*"):
+        rel = f.relative_to(folder).as_posix()
+        if f.is_file() and not rel.startswith(("onnx/align", "onnx/.align-tmp-")):
+            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+            (copy / rel).symlink_to(f)
+    stale = copy / "onnx" / ".align-tmp-killed"
+    stale.mkdir()
+    messages: list[str] = []
+    assert not e5graphs.is_align_complete(copy)
+    assert e5graphs.ensure_align_onnx(cache, log=messages.append) == copy / e5graphs.ALIGN_ONNX_FILE
+    assert not stale.exists() and any("word-alignment encoder" in m for m in messages)
+    marker = json.loads((copy / e5graphs.ALIGN_MARKER).read_text())
+    assert marker["layers"] == 8 and marker["fused"].get("Attention") == 8, marker
+    assert marker["min_token_cosine_vs_model"] >= e5graphs.ALIGN_MIN_COSINE
+    again: list[str] = []
+    assert e5graphs.ensure_align_onnx(cache, log=again.append) == copy / e5graphs.ALIGN_ONNX_FILE and again == []
+
+    text = (CORPUS_TEXT.read_text(encoding="utf-8").split("\n\n")[3])[:1500]
+    ours = Aligner(cache).token_vectors([text], "passage: ")[0]
+    network = AutoModel.from_pretrained(str(folder), add_pooling_layer=False).eval()
+    network.encoder.layer = network.encoder.layer[:8]
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    prefix = len(tokenizer("passage:", add_special_tokens=False)["input_ids"])
+    with torch.no_grad():
+        states = network(**tokenizer(["passage: " + text], return_tensors="pt")).last_hidden_state[0]
+    theirs = torch.nn.functional.normalize(states, dim=-1).numpy()[1 + prefix : -1]
+    assert ours.shape == theirs.shape and ours.shape[0] > 50
+    assert np.min(np.sum(ours * theirs, axis=1)) > 0.99
 
 
 def test_alignment_is_the_mean_of_each_question_tokens_best_match():

