@@ -11,7 +11,8 @@ minus the candidates' mean) added to their score.
 
 Only for the default model (multilingual-e5-small, an XLM-R network). It runs the network's
 first 8 layers, an ONNX graph on onnxruntime (e5graphs.export_align_onnx), for every candidate
-not in its cache at question time.
+not in its cache at question time: about 28 MFLOP a token, 0.1-2 s a question on one core
+(median 0.5 s on unseen-dev), against 30-40 ms without it. Hence an option, off by default.
 
 Measured with benchmarks/eval_retrieval.py (MRR, hybrid): the weight was chosen on unseen-dev,
 heldout2 and heldout3 (.15 of .15/.3/.5) and checked on heldout4 to heldout11 (see README).
@@ -73,7 +74,9 @@ class Aligner:
     def rerank(self, question: str, cands: list, text_of: Callable[[list[int]], dict[int, str]],
                generation: object = None, weight: float = ALIGN_WEIGHT, top: int = ALIGN_TOP) -> None:
         """Add weight x (alignment - mean alignment) to the score of the `top` best candidates
-        (objects with .pid and .score); `text_of` gives the texts of passage ids."""
+        (objects with .pid and .score); `text_of` gives the texts of passage ids. `generation`
+        names the index and its version: the token vectors of (generation, pid) are cached, so
+        it must differ between indexes (one aligner serves every searcher of a process)."""
         best = sorted(cands, key=lambda c: -c.score)[:top]
         if len(best) < 2 or not weight:
             return

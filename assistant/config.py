@@ -67,8 +67,8 @@ class Settings:
     rerank: str = field(
         default="none",
         metadata={"help": "none|align: 'align' re-ranks the best 20 passages by how well the question's words "
-                          "align with theirs (default model only; better on new documents, about 0.2-0.7 s a "
-                          "question, loads torch)"},
+                          "align with theirs (default model only; better on new documents, about 0.2-1.3 s a "
+                          "question on two cores)"},
     )
     # serving
     cors_origins: str = field(

@@ -59,6 +59,7 @@ class Searcher:
             glossary = default_glossary()
         self.glossary = glossary
         self._acronyms = CorpusAcronyms()
+        self._scope = object()  # this searcher's passages in the aligner that every searcher shares
         self._lock = threading.Lock()
         self._executor = None
         self.aligner = _aligner(embedder) if mode == "hybrid" else None
@@ -113,7 +114,8 @@ class Searcher:
         weights = coverage(units, list(cands.values()), lex, stems, wants_date)
         fuse(list(cands.values()), self._fusion())
         if self.aligner is not None:
-            self.aligner.rerank(query, list(cands.values()), self._texts, snap.generation, self.align_weight)
+            self.aligner.rerank(query, list(cands.values()), self._texts, (self._scope, snap.generation),
+                                 self.align_weight)
         top = attach_answers(dedupe(self._ranked(cands, k)), self.index.passages_between)[:k]
 
         evidence = self.evidence(top, query, list(cands.values()), units, lex)

@@ -125,3 +125,43 @@ def test_the_rerank_setting_is_checked(monkeypatch, embedder, seed_assistant):
     with pytest.raises(SettingsError, match="needs the default model"):
         Searcher(seed_assistant.index, Hashing())
     assert Searcher(seed_assistant.index, embedder, mode="dense").aligner is None  # hybrid only
+
+
+def test_searchers_of_two_indexes_share_the_aligner_but_not_its_cached_passages(seed_assistant, embedder, tmp_path):
+    """One aligner serves every searcher of a process and caches token vectors by passage id.
+    Two indexes number their passages alike, so the searcher of the second must not reuse the
+    first's vectors: its scores equal those with an aligner of its own."""
+    from assistant.align import shared_aligner
+    from assistant.config import Settings
+    from assistant.core import Assistant
+
+    folder = tmp_path / "other"
+    folder.mkdir()
+    filler = ("De uitvoering ligt bij de provincie, die de voortgang volgt, knelpunten met de partners bespreekt en "
+              "jaarlijks over de resultaten, de kosten en de planning aan Provinciale Staten rapporteert. ")
+    paragraphs = ["Het kabinet is verheugd over het convenant regionale waterberging in Gelderland.",
+                  "Het convenant werd ondertekend door veertien gemeenten en twee waterschappen.",
+                  "De bergingsgebieden liggen langs de IJssel en worden vanaf 2027 ingericht.",
+                  "De kosten van de waterberging worden gedeeld door Rijk, provincie en waterschappen."]
+    (folder / "waterberging.txt").write_text(
+        "Regionale waterberging in Gelderland\n\n" + "\n\n".join(p + " " + filler * 3 for p in paragraphs) + "\n",
+        encoding="utf-8")
+    other = Assistant(Settings.from_env(index_dir=tmp_path / "other-index", cache_dir=CACHE), embedder=embedder)
+    other.ingest([folder])
+    shared = shared_aligner(CACHE, 1)
+    seed = Searcher(seed_assistant.index, embedder)
+    seed.aligner = shared
+    for q in ["what did the cabinet say about CSDDD?", "persvrijheid journalisten", "mensenrechtenfonds ambassades"]:
+        seed.search(q, k=10)
+    question = "How many municipalities signed the covenant?"
+    reused = Searcher(other.index, embedder)
+    reused.aligner = shared
+    fresh = Searcher(other.index, embedder)
+    fresh.aligner = Aligner(CACHE)
+    got = [(h.text, round(h.score, 6)) for h in reused.search(question, k=3).hits]
+    want = [(h.text, round(h.score, 6)) for h in fresh.search(question, k=3).hits]
+    assert got == want
+    assert "veertien gemeenten" in got[0][0]
+    # each searcher's passages are cached under a scope of its own, whatever the generations
+    scopes = {key[0][0] for key in shared._cache if isinstance(key[0], tuple)}
+    assert len(scopes) == 2 and all(isinstance(key[0], tuple) for key in shared._cache)
