@@ -46,56 +46,56 @@ def alignment(question: np.ndarray, passage: np.ndarray) -> float:
 
 
 class Aligner:
-    """Token vectors of the model's first 8 layers (e5graphs.ALIGN_LAYERS) (the ONNX graph of
-    e5graphs.ensure_align_onnx, built on first use); thread-safe."""
+    """Token vectors of the model's first 8 layers: the ONNX graph of e5graphs.ensure_align_onnx,
+    built on first use. Thread-safe."""
 
     def __init__(self, cache_dir: Path, threads: int = 1):
         self.cache_dir = Path(cache_dir)
         self.threads = threads
         self._lock = threading.Lock()  # loading
         self._use = threading.Lock()  # the cache, and one question at a time on the network
-        self._net = None
+        self._token_engine = None
         self._cache: OrderedDict[object, np.ndarray] = OrderedDict()
 
     def _engine(self):
         with self._lock:
-            if self._net is None:
+            if self._token_engine is None:
                 from .e5graphs import ensure_align_onnx
                 from .onnx_encoder import OnnxTokenEngine
 
                 graph = ensure_align_onnx(self.cache_dir, log=log.info)  # built once (under a minute), then kept
-                self._net = OnnxTokenEngine(graph, graph.parent.parent / "tokenizer.json", threads=self.threads)
-        return self._net
+                self._token_engine = OnnxTokenEngine(graph, graph.parent.parent / "tokenizer.json", threads=self.threads)
+        return self._token_engine
 
     def token_vectors(self, texts: list[str], prefix: str) -> list[np.ndarray]:
         """Unit vectors of each text's tokens (without the prefix and the special tokens)."""
         return self._engine().token_vectors(texts, prefix)
 
     def rerank(self, question: str, cands: list, text_of: Callable[[list[int]], dict[int, str]],
-               generation: object = None, weight: float = ALIGN_WEIGHT, top: int = ALIGN_TOP) -> None:
+               scope: object = None, weight: float = ALIGN_WEIGHT, top: int = ALIGN_TOP) -> None:
         """Add weight x (alignment - mean alignment) to the score of the `top` best candidates
-        (objects with .pid and .score); `text_of` gives the texts of passage ids. `generation`
-        names the index and its version: the token vectors of (generation, pid) are cached, so
-        it must differ between indexes (one aligner serves every searcher of a process)."""
+        (objects with .pid and .score); `text_of` gives the texts of passage ids. The token
+        vectors of (scope, pid) are cached, so `scope` must name the index and its version
+        (one aligner serves every searcher of a process, and indexes number passages alike)."""
         best = sorted(cands, key=lambda c: -c.score)[:top]
         if len(best) < 2 or not weight:
             return
         texts = text_of([c.pid for c in best])
         best = [c for c in best if c.pid in texts]
         with self._use:
-            scores = self._scores(question, best, texts, generation)
+            scores = self._scores(question, best, texts, scope)
         mean = sum(scores.values()) / len(scores)
         for c in best:
             c.score += weight * (scores[c.pid] - mean)
 
-    def _scores(self, question: str, best: list, texts: dict[int, str], generation: object) -> dict[int, float]:
-        need = [c.pid for c in best if (generation, c.pid) not in self._cache]
+    def _scores(self, question: str, best: list, texts: dict[int, str], scope: object) -> dict[int, float]:
+        need = [c.pid for c in best if (scope, c.pid) not in self._cache]
         for pid, vec in zip(need, self.token_vectors([texts[p] for p in need], "passage: ")):
-            self._cache[(generation, pid)] = vec.astype(np.float16)
+            self._cache[(scope, pid)] = vec.astype(np.float16)
         q = self.token_vectors([question], "query: ")[0]
-        scores = {c.pid: alignment(q, self._cache[(generation, c.pid)].astype(np.float32)) for c in best}
+        scores = {c.pid: alignment(q, self._cache[(scope, c.pid)].astype(np.float32)) for c in best}
         for pid in [c.pid for c in best]:
-            self._cache.move_to_end((generation, pid))
+            self._cache.move_to_end((scope, pid))
         while len(self._cache) > _CACHE:
             self._cache.popitem(last=False)
         return scores

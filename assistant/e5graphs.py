@@ -43,19 +43,22 @@ class _Graph:
     file: str
     marker: str
     version: int
+    version_key: str  # the marker's name for the version
     tmp_prefix: str  # where a build works (inside onnx/); a killed build's is removed
     what: str
 
 
 # The passage encoder (see export_passage_onnx). Not among e5model.REQUIRED_FILES: the folders
 # built before it are kept and only gain it.
-PASSAGE = _Graph("onnx/passage.onnx", "onnx/passage.json", 1, ".passage-tmp-", "ONNX passage encoder")
+PASSAGE = _Graph("onnx/passage.onnx", "onnx/passage.json", 1, "passage_version", ".passage-tmp-",
+                 "ONNX passage encoder")
 PASSAGE_ONNX_FILE, PASSAGE_MARKER, PASSAGE_VERSION, PASSAGE_TMP_PREFIX = (
     PASSAGE.file, PASSAGE.marker, PASSAGE.version, PASSAGE.tmp_prefix)
 PASSAGE_MIN_COSINE = 0.9999  # to the sentence-transformers model, on every text checked
 
 # The word-alignment encoder (see export_align_onnx).
-ALIGN = _Graph("onnx/align.onnx", "onnx/align.json", 1, ".align-tmp-", "ONNX word-alignment encoder")
+ALIGN = _Graph("onnx/align.onnx", "onnx/align.json", 1, "align_version", ".align-tmp-",
+               "ONNX word-alignment encoder")
 ALIGN_ONNX_FILE, ALIGN_MARKER = ALIGN.file, ALIGN.marker
 ALIGN_LAYERS = 8  # SimAlign: XLM-R's 8th layer aligns words across languages best
 ALIGN_MIN_COSINE = 0.99  # each token's vector to torch's, with the int8 word embeddings (0.997 seen)
@@ -137,22 +140,21 @@ def export_align_onnx(folder: Path, check: bool = True) -> dict[str, Any]:
     token's state L2-normalised, the word-embedding table int8 (153 MB instead of 441 MB).
     Measured on 100 real passages of unseen-dev (median 147 tokens), one thread, in batches of
     4: 1.66 s per 20 against 1.80 s on torch (the work is the matrices either way: about 28
-    MFLOP a token); what it saves is loading torch at question time. The check runs VERIFY_TEXTS through it and through the torch network and
-    raises when a token's vector has a cosine below ALIGN_MIN_COSINE to torch's."""
+    MFLOP a token); what it saves is loading torch at question time.
+
+    The check runs VERIFY_TEXTS through it and through the torch network and raises when a
+    token's vector has a cosine below ALIGN_MIN_COSINE to torch's."""
     return _build(folder, ALIGN, lambda work: _align_graph(folder, work, check))
 
 
 def _align_graph(folder: Path, work: Path, check: bool) -> dict[str, Any]:
     import numpy as np
     import torch
-    from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging as transformers_logging
 
-    transformers_logging.set_verbosity_error()  # no load report, no progress bar
-    transformers_logging.disable_progress_bar()
-    network = AutoModel.from_pretrained(str(folder), add_pooling_layer=False, attn_implementation="eager").eval()
+    model = _sentence_transformer(folder)
+    network, tokenizer = model[0].auto_model.eval(), model.tokenizer
+    network.set_attn_implementation("eager")  # the attention the optimizer can fuse
     network.encoder.layer = network.encoder.layer[:ALIGN_LAYERS]  # the layers above are not needed
-    tokenizer = AutoTokenizer.from_pretrained(str(folder))
     texts = [PASSAGE_PREFIX + t for t in VERIFY_TEXTS] + [QUERY_PREFIX + t for t in VERIFY_TEXTS]
     with torch.no_grad():  # the reference, before tracing (after it, the network's vectors are not the same)
         want = [torch.nn.functional.normalize(network(**tokenizer([t], return_tensors="pt")).last_hidden_state[0],
@@ -186,14 +188,12 @@ def _build(folder: Path, graph: _Graph, export: Callable[[Path], dict[str, Any]]
         facts = export(Path(tmp))
         os.replace(Path(tmp) / "graph.onnx", target)
     marker = {
-        "version": graph.version,
+        graph.version_key: graph.version,
         "size": target.stat().st_size,
         **facts,
         "onnxruntime_version": onnxruntime.__version__,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    if graph is PASSAGE:
-        marker["passage_version"] = marker.pop("version")  # what folders built before this record
     _write_json(folder / graph.marker, marker)
     return marker
 
@@ -202,8 +202,7 @@ def _complete(folder: Path, graph: _Graph) -> bool:
     """True when the graph's marker is of this version and the graph has its size."""
     try:
         marker = json.loads((folder / graph.marker).read_text(encoding="utf-8"))
-        version = marker.get("passage_version" if graph is PASSAGE else "version")
-        return version == graph.version and (folder / graph.file).stat().st_size == marker["size"]
+        return marker.get(graph.version_key) == graph.version and (folder / graph.file).stat().st_size == marker["size"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
 

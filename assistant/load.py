@@ -297,7 +297,8 @@ def _scanned_pages(raw_pages: list[str], source: str, data: bytes, settings: Set
     """Scanned pages between pages with text (a page-sized image, no text): read by OCR with
     --ocr, else named on the ingest line, since their text cannot be found."""
     pages = [n for n in image_pages if n <= len(raw_pages)]
-    pages = [n for n in pages if n not in _ocr_pages(raw_pages, pages, source, data, settings)]
+    read = _ocr_pages(raw_pages, pages, source, data, settings)
+    pages = [n for n in pages if n not in read]
     if not pages:
         return []
     log.warning("%s: page(s) %s: an image without text; it cannot be searched", source, page_ranges(pages))

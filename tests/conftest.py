@@ -160,3 +160,15 @@ def chrome(tmp_path_factory):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def link_copy(folder: Path, dest: Path, skip: tuple[str, ...] = ()) -> Path:
+    """`dest`: a folder of links to the files of `folder` (a model folder), except those whose
+    path inside it starts with one of `skip` and the work folders of graph builds."""
+    for f in folder.rglob("*"):
+        rel = f.relative_to(folder)
+        building = any(part.startswith((".passage-tmp-", ".align-tmp-")) for part in rel.parts)
+        if f.is_file() and not rel.as_posix().startswith(skip) and not building:
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            (dest / rel).symlink_to(f)
+    return dest

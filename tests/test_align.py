@@ -13,7 +13,7 @@ from assistant.align import Aligner, alignment
 from assistant.config import Settings, SettingsError
 from assistant.search import Searcher
 
-from .conftest import CACHE, ROOT
+from .conftest import CACHE, ROOT, link_copy
 
 CORPUS_TEXT = ROOT / "corpus" / "kabinetsreactie-aiv-krimpende-maatschappelijke-ruimte.txt"
 
@@ -32,12 +32,7 @@ def test_the_graph_is_built_once_and_gives_the_torch_networks_8th_layer(tmp_path
 
     folder = e5model.ensure_default_model(CACHE)
     cache = tmp_path / "cache"
-    copy = cache / folder.name
-    for f in folder.rglob("*"):
-        rel = f.relative_to(folder).as_posix()
-        if f.is_file() and not rel.startswith(("onnx/align", "onnx/.align-tmp-")):
-            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
-            (copy / rel).symlink_to(f)
+    copy = link_copy(folder, cache / folder.name, skip=("onnx/align",))
     stale = copy / "onnx" / ".align-tmp-killed"
     stale.mkdir()
     messages: list[str] = []

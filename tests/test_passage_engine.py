@@ -25,7 +25,7 @@ from assistant.embed import PASSAGE_ENGINES, Embedder  # noqa: E402
 from assistant.onnx_encoder import OnnxPassageEngine  # noqa: E402
 from assistant.types import AssistantError  # noqa: E402
 
-from .conftest import CACHE, ROOT, SHARED  # noqa: E402
+from .conftest import CACHE, ROOT, SHARED, link_copy  # noqa: E402
 
 LETTERS = SHARED / "corpus-real" / "letters"
 # real letters whose longest and shortest passages are compared (the longest are cut at 512
@@ -34,24 +34,13 @@ SAMPLE_LETTERS = ("bnc-fiche-5-mifid.pdf", "verzamelbrief-luchtvaart.pdf",
                   "36450-instellingswet-atr/advies-afdeling-advisering-raad-van-state-en-nader-rapport.pdf")
 
 
-def _link_copy(folder: Path, dest: Path, skip: tuple[str, ...] = ()) -> Path:
-    """`dest`: a folder of links to `folder`'s files, except those named in `skip`."""
-    for f in folder.rglob("*"):
-        rel = f.relative_to(folder)
-        building = any(part.startswith(e5graphs.PASSAGE_TMP_PREFIX) for part in rel.parts)
-        if f.is_file() and rel.as_posix() not in skip and not building:
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            (dest / rel).symlink_to(f)
-    return dest
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """A cache whose model folder links the test cache's model and gains a freshly built passage
     graph; returns (cache, folder, messages of the build)."""
     folder = e5model.ensure_default_model(CACHE)
     cache = tmp_path_factory.mktemp("passage-cache")
-    copy = _link_copy(folder, cache / folder.name, skip=(e5graphs.PASSAGE_ONNX_FILE, e5graphs.PASSAGE_MARKER))
+    copy = link_copy(folder, cache / folder.name, skip=(e5graphs.PASSAGE_ONNX_FILE, e5graphs.PASSAGE_MARKER))
     stale = copy / "onnx" / (e5graphs.PASSAGE_TMP_PREFIX + "killed")  # what a killed build leaves
     stale.mkdir()
     (stale / "traced.onnx").write_bytes(b"half")
@@ -188,7 +177,7 @@ def test_damaged_graph_falls_back_or_says_how_to_rebuild(built, tmp_path, monkey
     and the fix, and embeds with sentence-transformers; `onnx` stops with that message."""
     folder = built[1]
     cache = tmp_path / "cache"
-    copy = _link_copy(folder, cache / folder.name)
+    copy = link_copy(folder, cache / folder.name)
     damaged = copy / e5graphs.PASSAGE_ONNX_FILE
     damaged.unlink()
     with open(damaged, "wb") as fh:
