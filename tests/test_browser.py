@@ -112,7 +112,8 @@ def test_unanswerable_question_says_so(chat):
     page = chat
     from assistant.present import NO_ANSWER
 
-    answer = ask(page, "What is the cabinet's position on the legalisation of cannabis?")
+    # off-topic for the seed letter (civic space, human rights); its best passage shares none of its words
+    answer = ask(page, "Does the cabinet want to abolish daylight saving time?")
     expect(answer.locator(".pla-noanswer")).to_have_text(NO_ANSWER["en"])
     expect(answer.locator(".pla-answer.pla-notfound")).to_be_visible()
     expect(answer.locator(".pla-weak-tag").first).to_have_text("weak match")
