@@ -34,33 +34,36 @@ BM25_GRID = (0.0, 0.02, 0.04, 0.08, 0.12)
 COVERAGE_GRID = (0.04, 0.08, 0.10, 0.12, 0.14, 0.16, 0.20, 0.24)
 
 
-def features(searcher, index, question) -> tuple[np.ndarray, np.ndarray]:
-    """(candidates x [dense, confidence x BM25 share, coverage], holds the answer) of one question."""
-    import assistant.search as search
+def features(searcher, sources: dict[str, str], question, fused: list) -> tuple[np.ndarray, np.ndarray]:
+    """(candidates x [dense, confidence x BM25 share, coverage], holds the answer) of one question.
+    `fused` receives, from the search's fusion, each candidate's (pid, dense, BM25, coverage,
+    score), copied before assemble.py merges hits (which changes a candidate's pid)."""
     from assistant.evaluate import is_hit, is_lenient_hit
 
-    seen: list = []
-    real_fuse = search.fuse
-
-    def fuse(cands, how):
-        real_fuse(cands, how)
-        seen.append([(c.pid, c.dense, c.lex, c.cov, c.score) for c in cands])  # before hits are merged
-
-    search.fuse = fuse
-    try:
-        searcher.search(question.q, k=10)
-    finally:
-        search.fuse = real_fuse
-    cands = seen[-1]
+    fused.clear()
+    searcher.search(question.q, k=10)
+    cands = fused[-1]
     best_lex = max((c[2] for c in cands), default=0.0) or 1.0
     confidence = max((c[3] for c in cands), default=0.0)
     top = sorted(cands, key=lambda c: -c[4])[:CANDIDATES]
-    rows = index.passages([c[0] for c in top])
-    sources = {d.id: d.source for d in index.documents()}
+    rows = searcher.index.passages([c[0] for c in top])
     x = np.array([[c[1], confidence * c[2] / best_lex, c[3]] for c in top])
     y = np.array([any(test(question, rows[c[0]].text, sources.get(rows[c[0]].doc_id, ""))
                       for test in (is_hit, is_lenient_hit)) for c in top])
     return x, y
+
+
+def recording(fused: list):
+    """The product's fuse, recording what it scored into `fused`."""
+    import assistant.search as search
+
+    real_fuse = search.fuse
+
+    def fuse(cands, how):
+        real_fuse(cands, how)
+        fused.append([(c.pid, c.dense, c.lex, c.cov, c.score) for c in cands])
+
+    return fuse
 
 
 def reciprocal_ranks(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -90,8 +93,12 @@ def main() -> int:
     corpora += [(f.name, f, f.name) for f in heldout_sets()]
     grid = np.array([(b, c) for b in BM25_GRID for c in COVERAGE_GRID] + [(BM25_WEIGHT, COVERAGE_WEIGHT)])
     product = len(grid) - 1
+    import assistant.search as search
+
     mrr: dict[str, np.ndarray] = {}
     embedder = None
+    fused: list = []
+    search.fuse = recording(fused)  # this process only measures
     for name, folder, index_name in corpora:
         if not (args.dir / index_name).is_dir() or not (folder / "qa.jsonl").is_file():
             print(f"{name}: no index in {args.dir / index_name} (run benchmarks/eval_retrieval.py first); left out",
@@ -102,7 +109,8 @@ def main() -> int:
         base = assistant.searcher()
         embedder = base.embedder
         searcher = Searcher(base.index, base.embedder, glossary=base.glossary, mode="hybrid")
-        ranks = [reciprocal_ranks(*features(searcher, base.index, q), grid)
+        sources = {d.id: d.source for d in base.index.documents()}
+        ranks = [reciprocal_ranks(*features(searcher, sources, q, fused), grid)
                  for q in read_jsonl(folder / "qa.jsonl") if not q.unanswerable]
         mrr[name] = np.mean(ranks, axis=0)
         print(f"{name}: {len(ranks)} questions", file=sys.stderr)
