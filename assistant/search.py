@@ -253,15 +253,18 @@ class Searcher:
 
 
 def _aligner(embedder) -> Aligner | None:
-    """The word-alignment re-rank when the settings ask for it (assistant/align.py)."""
+    """The word-alignment re-rank when the settings ask for it (assistant/align.py): "align", or
+    "auto" (the default) with the default model."""
     settings = getattr(embedder, "settings", None)
     choice = getattr(settings, "rerank", "none")
     if choice in ("", "none"):
         return None
     from .config import DEFAULT_MODEL, SettingsError
 
-    if choice != "align":
-        raise SettingsError(f"unknown rerank {choice!r} (ASSISTANT_RERANK); use none or align")
+    if choice not in ("auto", "align"):
+        raise SettingsError(f"unknown rerank {choice!r} (ASSISTANT_RERANK); use auto, align or none")
+    if choice == "auto" and settings.model != DEFAULT_MODEL:
+        return None
     if settings.model != DEFAULT_MODEL:
         raise SettingsError("rerank = align needs the default model (ASSISTANT_MODEL=default)")
     return shared_aligner(settings.cache_dir, settings.threads or 1)

@@ -111,7 +111,7 @@ def test_the_rerank_setting_is_checked(monkeypatch, embedder, seed_assistant):
     class Wrong:
         settings = Settings(rerank="bogus")
 
-    with pytest.raises(SettingsError, match="unknown rerank 'bogus'.*none or align"):
+    with pytest.raises(SettingsError, match="unknown rerank 'bogus'.*auto, align or none"):
         Searcher(seed_assistant.index, Wrong())
 
     class Hashing:
@@ -120,6 +120,24 @@ def test_the_rerank_setting_is_checked(monkeypatch, embedder, seed_assistant):
     with pytest.raises(SettingsError, match="needs the default model"):
         Searcher(seed_assistant.index, Hashing())
     assert Searcher(seed_assistant.index, embedder, mode="dense").aligner is None  # hybrid only
+
+    # the default, "auto": the re-rank with the default model, none with any other
+    assert Settings().rerank == "auto"
+
+    class Default:
+        settings = Settings()
+
+    class HashingAuto:
+        settings = Settings(model="hashing")
+
+    assert Searcher(seed_assistant.index, Default()).aligner is not None
+    assert Searcher(seed_assistant.index, HashingAuto()).aligner is None
+    monkeypatch.setenv("ASSISTANT_RERANK", "none")
+
+    class Off:
+        settings = Settings.from_env()
+
+    assert Off.settings.model == "default" and Searcher(seed_assistant.index, Off()).aligner is None
 
 
 def test_searchers_of_two_indexes_share_the_aligner_but_not_its_cached_passages(seed_assistant, embedder, tmp_path):
@@ -158,5 +176,7 @@ def test_searchers_of_two_indexes_share_the_aligner_but_not_its_cached_passages(
     assert got == want
     assert "veertien gemeenten" in got[0][0]
     # each searcher's passages are cached under a scope of its own, whatever the generations
-    scopes = {key[0][0] for key in shared._cache if isinstance(key[0], tuple)}
-    assert len(scopes) == 2 and all(isinstance(key[0], tuple) for key in shared._cache)
+    # (other searchers of this test process, with the default re-rank, share the aligner too)
+    assert all(isinstance(key[0], tuple) for key in shared._cache)
+    scopes = {key[0][0] for key in shared._cache}
+    assert seed._scope in scopes and reused._scope in scopes and seed._scope is not reused._scope

@@ -523,6 +523,8 @@ def test_serve_subprocess_with_login(real_cli_env, tmp_path, seed_index_dir):
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "Ready in" in out and f":{port}/" in out and "login required" in out
+    # the default re-rank's graph is loaded before the server says it is ready
+    assert "re-ranked by word alignment" in out and out.index("re-ranked by word alignment") < out.index("Ready in")
 
 
 # -- concurrency ---------------------------------------------------------------------------------

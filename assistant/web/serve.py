@@ -55,6 +55,10 @@ def serve(settings: "Settings", host: str = "127.0.0.1", port: int = 7860, auth:
     print(f"Index {settings.index_name}: {corpus_summary(docs)}", flush=True)
     engine = assistant.embedder.prepare_question_engine(log=lambda s: print(s, flush=True))
     print(f"Questions are embedded with {engine}.", flush=True)
+    aligner = assistant.searcher().aligner
+    if aligner is not None:  # its graph is built once (about 30 s) here, not at the first question
+        aligner.prepare(lambda s: print(s, flush=True))
+        print("The best passages are re-ranked by word alignment (ASSISTANT_RERANK=none turns it off).", flush=True)
     try:
         assistant.ask("warm-up")  # load the model and the vectors before the first user waits for them
     except AssistantError:
