@@ -37,8 +37,12 @@ _NUMBERED_HEADING = re.compile(
 )
 # an item of a decision list, whose subject may be long and wrap in lower case
 AGENDA_ITEM = re.compile(r"^[0-9]{1,3} ?\.?\s+Agendapunt:")
-# "1 Maart 2021" in a table's row is a date, not section 1
-_MONTH = re.compile(r"^(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)\b",
+# "1 Maart 2021" in a table's row is a date, not section 1; nor is a version history's row "2.4 Mrt
+# 2014 Aanpassingen ..." or "1.0 12-03-2019 Vastgesteld" section 2.4 or 1.0 (a month abbreviated
+# only before a number: "Jan" may be a name)
+_MONTH = re.compile(r"^(?:(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)\b"
+                    r"|(?:jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|oct|nov|dec)\.?\s+[0-9]{1,4}\b"
+                    r"|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}\b)",
                     re.IGNORECASE)
 # a line that ends in an article, preposition or conjunction goes on on the next line: a numbered
 # sentence of a law or a decision ("2. Over persoonlijke beleidsopvattingen kan met het oog op

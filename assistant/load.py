@@ -20,7 +20,7 @@ from typing import NamedTuple
 from assistant.clean import clean_document, split_text_pages
 from assistant.config import Settings
 from assistant.filetype import describe_bytes, looks_like_pdf
-from assistant.metadata import detect_metadata, plausible_title
+from assistant.metadata import confirmed_title, detect_metadata, plausible_title
 from assistant.sidecars import SIDECAR_SUFFIXES, apply_sidecar, find_sidecar, load_sidecar
 from assistant.pdfhelper import extract_in_helper, helper_memory, shutdown_pdf_worker
 from assistant.textlayer import garbled_pages, page_quality, page_ranges
@@ -221,7 +221,9 @@ def load_document(path: Path, settings: Settings | None = None) -> LoadedDocumen
 
     cleaned = clean_document(raw_pages)
     meta = detect_metadata(cleaned.pages, raw_pages, cleaned.furniture)
-    meta.title = meta.title or plausible_title(info_title)  # the text names none: the PDF's own
+    # the PDF's own title when its first page shows it as a line; else the text's; else the PDF's own
+    meta.title = (confirmed_title(info_title, raw_pages[0] if raw_pages else "") or meta.title
+                  or plausible_title(info_title))
     sidecar = find_sidecar(path)
     if sidecar is not None:
         meta = apply_sidecar(meta, load_sidecar(sidecar))

@@ -401,6 +401,18 @@ def plausible_title(value: str | None) -> str | None:
     return value
 
 
+def confirmed_title(info_title: str | None, first_page: str) -> str | None:
+    """A PDF's own title (its document information) when it reads like one and is also a whole
+    line of the first page's text ("Beheermodel API Design Rules 1.0" below a web page's header
+    "Logius - Standaard"): the title the reader sees, which a first-line guess can miss."""
+    title = plausible_title(info_title)
+    if not title:
+        return None
+    want = title.lower()
+    lines = first_page.splitlines()[:40]
+    return title if any(" ".join(line.split()).lower() == want for line in lines) else None
+
+
 def _ends_open(line: str) -> bool:
     """A title line that goes on in the next: "Sneller reizen met de bus in" / "Zuid-Holland"."""
     words = line.split()

@@ -265,3 +265,21 @@ def test_a_law_article_quoted_in_an_annex_is_not_the_section_of_the_documents_be
     sections = _sections(pages)
     assert sections[1] == {"Artikel 11"} and sections[2] == {"Artikel 11"}  # over one page break
     assert sections[3] == {None} and sections[4] == {"Aanleiding"}
+
+
+def test_the_rows_of_a_version_history_are_no_headings():
+    """A specification's version history ("2.4 Mrt 2014 Aanpassingen ...", "1.0 12-03-2019
+    Vastgesteld") numbers its rows like sections, but each opens with a date: the passages after
+    it stay in the section of the heading above it. A section whose title only starts like a
+    month ("3.2 Oktoberfeest") or with a name ("2.1 Jan Peters") is still a section."""
+    history = ("Versiebeheer\n\nVersie Datum Wijziging\n1.0 12-03-2019 Vastgesteld door het college\n"
+               "2.3 Jan 2014 Aanpassingen na consultatie\n2.4 Mrt 2014 Aanpassingen nav contract Kop van Noord-Holland\n"
+               "3.0 Sept. 2019 Definitieve versie\n\n")
+    pages = [
+        Page(1, "1. Inleiding\n\n" + BODY * 2 + "\n\n" + history + BODY * 2),
+        Page(2, BODY * 3),
+        Page(3, "3.2 Oktoberfeest\n\n" + BODY * 2 + "\n\n2.1 Jan Peters over de aanpak\n\n" + BODY * 2),
+    ]
+    s = _sections(pages)
+    assert s[1] == {"1. Inleiding"} and s[2] == {"1. Inleiding"}, s
+    assert s[3] >= {"3.2 Oktoberfeest", "2.1 Jan Peters over de aanpak"}, s

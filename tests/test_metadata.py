@@ -11,7 +11,7 @@ import pytest
 
 from assistant.clean import clean_document, split_text_pages
 from assistant.load import load_document
-from assistant.metadata import detect_metadata, parse_dutch_date
+from assistant.metadata import confirmed_title, detect_metadata, parse_dutch_date
 from assistant.sidecars import apply_sidecar, find_sidecar, load_sidecar, sidecar_candidates
 from assistant.types import DocumentMeta, IngestError
 from tests.pdfgen import make_pdf
@@ -302,6 +302,30 @@ def test_the_pdfs_own_title_when_its_text_names_none(tmp_path):
     # the text's own title comes first
     (tmp_path / "c.pdf").write_bytes(make_pdf([["Werkinstructie Weerbulletin", "Het bulletin verschijnt dagelijks."]]))
     assert load_document(tmp_path / "c.pdf").meta.title == "Werkinstructie Weerbulletin"
+
+
+def test_the_pdfs_own_title_wins_when_its_first_page_shows_it(tmp_path):
+    """A standard printed from a web page opens with the site's header ("Logius - Standaard"); its
+    document information names the title that stands as a line below it. A title the page does
+    not show as a line of its own does not replace the text's."""
+    import io
+
+    import pypdf
+
+    def with_info_title(lines: list[str], title: str) -> bytes:
+        writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(make_pdf([lines]))))
+        writer.add_metadata({"/Title": title})
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    page = ["Logius - Standaard", "1. Inleiding", "2. Beheer", "Beheermodel API Design Rules 1.0",
+            "Dit document beschrijft hoe de standaard wordt beheerd en doorontwikkeld."]
+    (tmp_path / "a.pdf").write_bytes(with_info_title(page, "Beheermodel API Design Rules 1.0"))
+    assert load_document(tmp_path / "a.pdf").meta.title == "Beheermodel API Design Rules 1.0"
+    (tmp_path / "b.pdf").write_bytes(with_info_title(page, "Beheermodel API Design Rules"))  # not a whole line
+    assert load_document(tmp_path / "b.pdf").meta.title == "Logius - Standaard"
+    assert confirmed_title("Microsoft Word - beheer.docx", "Microsoft Word - beheer.docx") is None
 
 
 def test_dates_on_cover_pages_and_in_first_lines():
