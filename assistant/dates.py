@@ -9,7 +9,7 @@ import re
 
 from assistant.types import Page
 
-__all__ = ["DATE", "DATE_FORM", "LEADING_DATE", "date_line", "first_lines", "head_lines", "parse_dutch_date",
+__all__ = ["DATE", "DATE_FORM", "LEADING_DATE", "MONTH_NAMES", "NUMERIC_DATE_FORM", "date_line", "first_lines", "head_lines", "parse_dutch_date",
            "text_date"]
 
 _MONTHS = {
@@ -18,9 +18,11 @@ _MONTHS = {
     "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
     "december": 12, "dec": 12,
 }  # fmt: skip
-DATE_FORM = r"(\d{1,2})\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{4})"
+MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))  # full and abbreviated, longest first
+DATE_FORM = r"(\d{1,2})\s+(" + MONTH_NAMES + r")\.?\s+(\d{4})"
 DATE = re.compile(r"\b" + DATE_FORM + r"\b", re.I)
-_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
+NUMERIC_DATE_FORM = r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})"
+_NUMERIC_DATE = re.compile(r"\b" + NUMERIC_DATE_FORM + r"\b")
 # a date stamp on a scanned letter: "09MRT2021", "4 SEP, 2021" (upper case only)
 _STAMP = re.compile(r"(?<!\d)(\d{1,2})\s?(JAN|FEB|MRT|APR|MEI|JUN|JUL|AUG|SEP|OKT|NOV|DEC)[.,]?\s?(\d{4})(?!\d)")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .dates import MONTH_NAMES, NUMERIC_DATE_FORM
 from .sentences import SENTENCE_END
 
 # "Aanbeveling 8:", "Vraag 3", "Antwoord 3", "Artikel 2a", "Hoofdstuk 4", "Recommendation 2:",
@@ -41,8 +42,7 @@ AGENDA_ITEM = re.compile(r"^[0-9]{1,3} ?\.?\s+Agendapunt:")
 # 2014 Aanpassingen ..." or "1.0 12-03-2019 Vastgesteld" section 2.4 or 1.0 (a month abbreviated
 # only before a number: "Jan" may be a name)
 _MONTH = re.compile(r"^(?:(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)\b"
-                    r"|(?:jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|oct|nov|dec)\.?\s+[0-9]{1,4}\b"
-                    r"|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}\b)",
+                    rf"|(?:{MONTH_NAMES})\.?\s+[0-9]{{1,4}}\b|{NUMERIC_DATE_FORM}\b)",
                     re.IGNORECASE)
 # a line that ends in an article, preposition or conjunction goes on on the next line: a numbered
 # sentence of a law or a decision ("2. Over persoonlijke beleidsopvattingen kan met het oog op
