@@ -11,8 +11,9 @@ minus the candidates' mean) added to their score.
 
 Only for the default model (multilingual-e5-small, an XLM-R network). It runs the network's
 first 8 layers, an ONNX graph on onnxruntime (e5graphs.export_align_onnx), for every candidate
-not in its cache at question time: about 28 MFLOP a token, 0.1-2 s a question on one core
-(median 0.5 s on unseen-dev), against 30-40 ms without it. An option until 2026-12-05; the
+not in its cache at question time: about 28 MFLOP a token, each passage alone (padding a batch
+costs more than it saves) on all cores up to ALIGN_THREADS: a median of 0.2 s a question on
+two cores (0.1-0.7 s), against 30-40 ms without it. An option until 2026-12-05; the
 default since, because it raised the first measurement of the sets written after it was chosen
 (heldout12, heldout13, heldout14: MRR +.024, +.097, +.036); heldout15, written after it became
 the default, it left level (-.004; see README). `rerank = "none"` turns it off.
@@ -23,6 +24,7 @@ heldout2 and heldout3 (.15 of .15/.3/.5) and checked on heldout4 to heldout11 (s
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -31,12 +33,13 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["ALIGN_TOP", "ALIGN_WEIGHT", "Aligner", "alignment", "shared_aligner"]
+__all__ = ["ALIGN_THREADS", "ALIGN_TOP", "ALIGN_WEIGHT", "Aligner", "align_threads", "alignment", "shared_aligner"]
 
 log = logging.getLogger(__name__)
 
 ALIGN_TOP = 20
 ALIGN_WEIGHT = 0.15
+ALIGN_THREADS = 4
 _CACHE = 2000  # passages whose token vectors are kept (about 40 KB each, fp16)
 
 
@@ -71,7 +74,8 @@ class Aligner:
                 from .onnx_encoder import OnnxTokenEngine
 
                 graph = ensure_align_onnx(self.cache_dir, log=say or log.info)  # built once (under a minute), then kept
-                self._token_engine = OnnxTokenEngine(graph, graph.parent.parent / "tokenizer.json", threads=self.threads)
+                self._token_engine = OnnxTokenEngine(graph, graph.parent.parent / "tokenizer.json",
+                                                     threads=self.threads, spin=False)
         return self._token_engine
 
     def token_vectors(self, texts: list[str], prefix: str) -> list[np.ndarray]:
@@ -106,6 +110,13 @@ class Aligner:
         while len(self._cache) > _CACHE:
             self._cache.popitem(last=False)
         return scores
+
+
+def align_threads() -> int:
+    """Cores for the re-rank's network: the machine's, up to ALIGN_THREADS. Questions take turns
+    on it (one lock), so one question may use them all: on two cores 20 passages take half the
+    time they take on one."""
+    return max(1, min(ALIGN_THREADS, os.cpu_count() or 1))
 
 
 @lru_cache(maxsize=None)

@@ -51,7 +51,7 @@ class Settings:
     )
     device: str | None = field(default=None, metadata={"help": "torch device; None picks cuda when present"})
     threads: Annotated[int, Ge(0)] = field(
-        default=0, metadata={"help": "torch threads; 0 = all cores for ingest, 1 for questions"})
+        default=0, metadata={"help": "threads; 0 = all cores for ingest and the re-rank (up to 4), 1 to embed a question"})
     batch_size: Annotated[int, Ge(1)] = field(default=32, metadata={"help": "passages per embedding batch"})
     # chunking
     chunk_min_words: Annotated[int, Ge(1)] = field(default=60, metadata={"help": "merge passages shorter than this"})
@@ -68,7 +68,7 @@ class Settings:
         default="auto",
         metadata={"help": "auto|align|none: 'align' re-ranks the best 20 passages by how well the question's "
                           "words align with theirs (default model only; better on new documents, about "
-                          "0.2-1.3 s a question on two cores); 'auto' (the default) is align with the default "
+                          "0.1-0.7 s a question on two cores); 'auto' (the default) is align with the default "
                           "model and none with any other; 'none' answers in tens of milliseconds"},
     )
     # serving

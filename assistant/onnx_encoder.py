@@ -158,10 +158,11 @@ class OnnxPassageEngine(_OnnxEncoder):
 
 class OnnxTokenEngine(_OnnxEncoder):
     """The word-alignment graph (e5graphs.export_align_onnx): a unit vector for each token of a
-    text, without the prefix's tokens and the special tokens <s> and </s>. Texts go in batches
-    of 4, as they did on torch."""
+    text, without the prefix's tokens and the special tokens <s> and </s>. Each text goes through
+    the graph alone: padding a batch to its longest text costs more than the batch saves
+    (20 passages on 2 cores: 1.45x faster one by one than in batches of 4, the same vectors)."""
 
-    BATCH = 4
+    BATCH = 1
 
     def token_vectors(self, texts: Sequence[str], prefix: str) -> list["np.ndarray"]:
         skip = 1 + len(self._tok.encode(prefix.strip(), add_special_tokens=False).ids) if prefix.strip() else 1

@@ -16,7 +16,7 @@ import threading
 import numpy as np
 
 from . import lexical
-from .align import ALIGN_WEIGHT, Aligner, shared_aligner
+from .align import ALIGN_WEIGHT, Aligner, align_threads, shared_aligner
 from .assemble import HIT_POOL, attach_answers, dedupe, make_hits
 from .fusion import (BM25_WEIGHT, CANDIDATES, COVERAGE_WEIGHT, Candidate, FusionSettings, LexicalEvidence,
                      bm25_terms, coverage, fuse, question_terms)
@@ -267,4 +267,4 @@ def _aligner(embedder) -> Aligner | None:
         return None
     if settings.model != DEFAULT_MODEL:
         raise SettingsError("rerank = align needs the default model (ASSISTANT_MODEL=default)")
-    return shared_aligner(settings.cache_dir, settings.threads or 1)
+    return shared_aligner(settings.cache_dir, settings.threads or align_threads())

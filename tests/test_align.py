@@ -77,6 +77,40 @@ def test_an_english_question_aligns_with_the_dutch_passage_that_answers_it(align
     assert alignment(q, p_answer) > alignment(q, p_subject)
 
 
+def test_a_texts_token_vectors_do_not_depend_on_the_texts_beside_it(aligner):
+    """The graph runs each text alone (OnnxTokenEngine.BATCH = 1, faster than padded batches); a
+    batch padded to its longest text gives each text the same vectors."""
+    texts = [CORPUS_TEXT.read_text(encoding="utf-8").split("\n\n")[3][:1200],
+             "Het convenant werd ondertekend door veertien gemeenten.", "Kort."]
+    engine = aligner._engine()
+    alone = aligner.token_vectors(texts, "passage: ")
+    engine.BATCH = 3  # on this instance only
+    try:
+        batched = aligner.token_vectors(texts, "passage: ")
+    finally:
+        del engine.BATCH
+    assert [len(a) for a in alone] == [len(b) for b in batched] and len(alone[0]) > 100 > len(alone[2])
+    for a, b in zip(alone, batched):
+        assert np.min(np.sum(a * b, axis=1)) > 0.9999
+
+
+def test_the_rerank_uses_the_machines_cores_unless_threads_is_set(seed_assistant):
+    import os
+
+    from assistant.align import ALIGN_THREADS, align_threads
+
+    assert align_threads() == max(1, min(ALIGN_THREADS, os.cpu_count() or 1))
+
+    class Default:
+        settings = Settings()
+
+    class One:
+        settings = Settings(threads=1)
+
+    assert Searcher(seed_assistant.index, Default()).aligner.threads == align_threads()
+    assert Searcher(seed_assistant.index, One()).aligner.threads == 1
+
+
 def test_the_rerank_moves_only_the_best_candidates_and_keeps_their_mean(aligner):
     class Cand:
         def __init__(self, pid, score):
