@@ -93,19 +93,23 @@ class Aligner:
             return
         texts = text_of([c.pid for c in best])
         best = [c for c in best if c.pid in texts]
-        with self._use:
-            scores = self._scores(question, best, texts, scope)
+        scores = self.scores(question, [c.pid for c in best], texts, scope)
         mean = sum(scores.values()) / len(scores)
         for c in best:
             c.score += weight * (scores[c.pid] - mean)
 
-    def _scores(self, question: str, best: list, texts: dict[int, str], scope: object) -> dict[int, float]:
-        need = [c.pid for c in best if (scope, c.pid) not in self._cache]
+    def scores(self, question: str, pids: list[int], texts: dict[int, str], scope: object = None) -> dict[int, float]:
+        """The alignment of the question with each passage of `pids` (`texts`: their texts)."""
+        with self._use:
+            return self._scores(question, pids, texts, scope)
+
+    def _scores(self, question: str, pids: list[int], texts: dict[int, str], scope: object) -> dict[int, float]:
+        need = [pid for pid in pids if (scope, pid) not in self._cache]
         for pid, vec in zip(need, self.token_vectors([texts[p] for p in need], "passage: ")):
             self._cache[(scope, pid)] = vec.astype(np.float16)
         q = self.token_vectors([question], "query: ")[0]
-        scores = {c.pid: alignment(q, self._cache[(scope, c.pid)].astype(np.float32)) for c in best}
-        for pid in [c.pid for c in best]:
+        scores = {pid: alignment(q, self._cache[(scope, pid)].astype(np.float32)) for pid in pids}
+        for pid in pids:
             self._cache.move_to_end((scope, pid))
         while len(self._cache) > _CACHE:
             self._cache.popitem(last=False)
