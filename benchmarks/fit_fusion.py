@@ -44,10 +44,13 @@ ALIGN_CANDIDATES = 40  # --align: candidates (by the fused score before the re-r
 ALIGN_GRID = (0.0, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6)
 
 
-def features(searcher, sources: dict[str, str], question, fused: list) -> tuple[np.ndarray, np.ndarray]:
+def features(searcher, sources: dict[str, str], question, fused: list, aligner=None,
+             scope: object = None) -> tuple[np.ndarray, np.ndarray]:
     """(candidates x [dense, confidence x BM25 share, coverage], holds the answer) of one question.
     `fused` receives, from the search's fusion, each candidate's (pid, dense, BM25, coverage,
-    score), copied before assemble.py merges hits (which changes a candidate's pid)."""
+    score), copied before assemble.py merges hits (which changes a candidate's pid). With an
+    `aligner` (and a `searcher` without one): the best ALIGN_CANDIDATES, and a fourth column, their
+    alignment with the question."""
     from assistant.evaluate import is_hit, is_lenient_hit
 
     fused.clear()
@@ -55,9 +58,13 @@ def features(searcher, sources: dict[str, str], question, fused: list) -> tuple[
     cands = fused[-1]
     best_lex = max((c[2] for c in cands), default=0.0) or 1.0
     confidence = max((c[3] for c in cands), default=0.0)
-    top = sorted(cands, key=lambda c: -c[4])[:CANDIDATES]
+    top = sorted(cands, key=lambda c: -c[4])[: ALIGN_CANDIDATES if aligner else CANDIDATES]
     rows = searcher.index.passages([c[0] for c in top])
+    top = [c for c in top if c[0] in rows]
     x = np.array([[c[1], confidence * c[2] / best_lex, c[3]] for c in top])
+    if aligner is not None:
+        scores = aligner.scores(question.q, [c[0] for c in top], {c[0]: rows[c[0]].text for c in top}, scope)
+        x = np.column_stack([x, [scores[c[0]] for c in top]])
     y = np.array([any(test(question, rows[c[0]].text, sources.get(rows[c[0]].doc_id, ""))
                       for test in (is_hit, is_lenient_hit)) for c in top])
     return x, y
@@ -83,28 +90,6 @@ def reciprocal_ranks(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarr
     scores = x @ np.column_stack([np.ones(len(grid)), grid]).T  # candidates x grid
     best = np.where(y[:, None], scores, -np.inf).max(axis=0)
     return 1.0 / (1 + (scores > best).sum(axis=0))
-
-
-def aligned(searcher, aligner, sources: dict[str, str], question, fused: list, scope: object
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """(candidates x [dense, confidence x BM25 share, coverage, alignment], holds the answer): the
-    best ALIGN_CANDIDATES by the fused score before the re-rank (`searcher` has none)."""
-    from assistant.evaluate import is_hit, is_lenient_hit
-
-    fused.clear()
-    searcher.search(question.q, k=10)
-    cands = fused[-1]
-    best_lex = max((c[2] for c in cands), default=0.0) or 1.0
-    confidence = max((c[3] for c in cands), default=0.0)
-    top = sorted(cands, key=lambda c: -c[4])[:ALIGN_CANDIDATES]
-    rows = searcher.index.passages([c[0] for c in top])
-    top = [c for c in top if c[0] in rows]
-    texts = {c[0]: rows[c[0]].text for c in top}
-    alignment = aligner.scores(question.q, [c[0] for c in top], texts, scope)
-    x = np.array([[c[1], confidence * c[2] / best_lex, c[3], alignment[c[0]]] for c in top])
-    y = np.array([any(test(question, rows[c[0]].text, sources.get(rows[c[0]].doc_id, ""))
-                      for test in (is_hit, is_lenient_hit)) for c in top])
-    return x, y
 
 
 def aligned_reciprocal_ranks(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -200,7 +185,7 @@ def main() -> int:
             aligner, searcher.aligner = searcher.aligner or shared_aligner(base.embedder.settings.cache_dir,
                                                                            align_threads()), None
             aligned_ranks[name] = [(q.lang, aligned_reciprocal_ranks(
-                *aligned(searcher, aligner, sources, q, fused, ("fit", name)), grid)) for q in questions]
+                *features(searcher, sources, q, fused, aligner, ("fit", name)), grid)) for q in questions]
             mrr[name] = np.mean([r for _, r in aligned_ranks[name]], axis=0)
         else:
             mrr[name] = np.mean([reciprocal_ranks(*features(searcher, sources, q, fused), grid)
