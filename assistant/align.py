@@ -102,19 +102,16 @@ class Aligner:
     def scores(self, question: str, pids: list[int], texts: dict[int, str], scope: object = None) -> dict[int, float]:
         """The alignment of the question with each passage of `pids` (`texts`: their texts)."""
         with self._use:
-            return self._scores(question, pids, texts, scope)
-
-    def _scores(self, question: str, pids: list[int], texts: dict[int, str], scope: object) -> dict[int, float]:
-        need = [pid for pid in pids if (scope, pid) not in self._cache]
-        for pid, vec in zip(need, self.token_vectors([texts[p] for p in need], "passage: ")):
-            self._cache[(scope, pid)] = vec.astype(np.float16)
-        q = self.token_vectors([question], "query: ")[0]
-        scores = {pid: alignment(q, self._cache[(scope, pid)].astype(np.float32)) for pid in pids}
-        for pid in pids:
-            self._cache.move_to_end((scope, pid))
-        while len(self._cache) > _CACHE:
-            self._cache.popitem(last=False)
-        return scores
+            need = [pid for pid in pids if (scope, pid) not in self._cache]
+            for pid, vec in zip(need, self.token_vectors([texts[p] for p in need], "passage: ")):
+                self._cache[(scope, pid)] = vec.astype(np.float16)
+            q = self.token_vectors([question], "query: ")[0]
+            scores = {pid: alignment(q, self._cache[(scope, pid)].astype(np.float32)) for pid in pids}
+            for pid in pids:
+                self._cache.move_to_end((scope, pid))
+            while len(self._cache) > _CACHE:
+                self._cache.popitem(last=False)
+            return scores
 
 
 def align_threads() -> int:
