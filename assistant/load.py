@@ -389,8 +389,11 @@ def _pages_or_error(result: dict, source: str, data: bytes, settings: Settings) 
     error = result.get("error")
     if error is None:
         if result.get("reread"):
-            log.info("%s: page(s) %s read again with pdfminer.six (pypdf's text lost its spaces)", source,
+            log.info("%s: page(s) %s read again with pdfminer.six (pypdf's text lost its spaces or lines)", source,
                      page_ranges(result["reread"]))
+        if result.get("joined"):
+            log.info("%s: page(s) %s: one word a line in every extraction; read as running text", source,
+                     page_ranges(result["joined"]))
         return result["pages"]
     if error == "encrypted":
         raise IngestError(

@@ -8,14 +8,15 @@ the caller's __main__ (a web app, a CLI) in the child. Measured on this project'
 PDFs: starting the helper takes about 0.4 s once per run (Python start and the pypdf import);
 each file then costs about 3 ms more than parsing it in-process.
 
-    extract_in_helper(data, max_pages, timeout, source) -> {"pages", "reread", "safe_copy",
+    extract_in_helper(data, max_pages, timeout, source) -> {"pages", "reread", "joined", "safe_copy",
         "scripts", "info_title", "image_pages", "warnings", ...} or {"error": "encrypted" | "too-many-pages" | "memory" |
         "limit" | "timeout" | "scripts" | "crash" | "corrupt", ...}; assistant.load turns an
         error into an IngestError that says what to do
     shutdown_pdf_worker()   stop the helper (it also stops when this process exits)
 
-Pages whose text layer lost its spaces (assistant.textlayer) are read a second time with
-pdfminer.six; scripts are removed from the stored copy (assistant.pdfscripts).
+Pages whose text layer lost its spaces or its lines (assistant.textlayer) are read a second time
+with pdfminer.six; a page whose lines pdfminer.six cannot find either becomes running text
+("joined"); scripts are removed from the stored copy (assistant.pdfscripts).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ import threading
 import time
 from pathlib import Path
 
-from assistant.textlayer import better_text, page_quality
+from assistant.textlayer import better_text, join_words, page_quality
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,9 @@ def _extract(data: bytes, max_pages: int) -> dict:
             except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds
                 return {"error": "corrupt", "page": number, "detail": _describe(exc)}
         reread = _second_extraction(data, pages)
+        joined = [n for n, text in enumerate(pages, start=1) if page_quality(text).broken_lines]
+        for n in joined:
+            pages[n - 1] = join_words(pages[n - 1])
         # scripts (/JS, /OpenAction, /AA ...) would run in a browser's PDF viewer when a source
         # link is opened: the index stores a copy without them
         from .pdfscripts import strip_pdf_scripts
@@ -78,7 +82,7 @@ def _extract(data: bytes, max_pages: int) -> dict:
             raise
         except Exception as exc:  # noqa: BLE001
             return {"error": "scripts", "detail": _describe(exc)}
-        return {"pages": pages, "reread": reread, "safe_copy": safe_copy, "scripts": scripts,
+        return {"pages": pages, "reread": reread, "joined": joined, "safe_copy": safe_copy, "scripts": scripts,
                 "info_title": _info_title(reader), "image_pages": _image_pages(reader, pages),
                 **collector.summary()}
     except MemoryError:

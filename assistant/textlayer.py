@@ -5,7 +5,10 @@ A PDF's text layer can be present and still be useless:
 * garbled: a broken font encoding gives digits and symbols ("3A=B?/2?3@ &=@A0B@");
 * glued: the spaces are lost, as in some OCR layers
   ("aadinzakekinderopvangtoeslag2513AADenHaag"), so no word can be found;
-* spaced: a space between every letter ("H e t  k a b i n e t").
+* spaced: a space between every letter ("H e t  k a b i n e t");
+* broken lines: one word a line, when every word is drawn on its own (a web page printed by a
+  browser, a rotated OCR layer): pypdf gives no line of the page as it stands, and the
+  letterhead and heading rules, which read lines, took a whole first page for a side column.
 
 `page_quality` measures a page; `PageQuality.problem` names what is wrong with it
 (None for a good page). The thresholds were set on the 525 pages of the project's
@@ -19,14 +22,18 @@ pages have 72-98 % letters among their visible characters, garbled ones 8-15 %.
 generated PDF whose word gaps are half a space wide, pypdf and pypdfium2 glue
 the words and pdfminer.six separates them; at 0.4 of a space pypdf
 glues every word), then OCR'd when --ocr is on; a page
-that stays bad is left out, and the ingest line names it.
+that stays bad is left out, and the ingest line names it. A page of broken lines loses nothing,
+so it is never left out: pdfminer.six reads its lines from the glyph positions, and where it
+cannot, the words are joined into running text (`join_words`). Measured on the 1,566 pages of 30
+lines or more among the 237 real PDFs we hold: on the 11 pages of two such documents every line
+holds one word, on every other page at most 77 % do.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-__all__ = ["PageQuality", "garbled_pages", "page_quality", "page_ranges"]
+__all__ = ["PageQuality", "garbled_pages", "join_words", "page_quality", "page_ranges"]
 
 _MIN_CHARS = 80  # pages with fewer visible characters are too short to judge
 _WORDS = re.compile(r"[^\s_]+")
@@ -47,6 +54,8 @@ GLUED_LONG_SHARE = 0.4  # share of letters in words of LONG_WORD letters or more
 JOINED_WORD = 20  # letters; a word this long on a page of long words is likely two or more run together
 JOINED_SHARE = 0.1  # share of letters in such words, with a long mean, that makes a page glued
 GLUED_COMMON_SHARE = 0.05  # or, with a long mean, fewer function words than this: they were joined to others
+BROKEN_MIN_LINES = 30  # lines of text a page needs before its line breaks are judged
+BROKEN_LINE_SHARE = 0.9  # share of its lines holding one word at or above which the lines are broken
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,8 @@ class PageQuality:
     long_share: float  # share of letters that sit in words of LONG_WORD letters or more
     words: int
     joined_share: float = 0.0  # share of letters that sit in words of JOINED_WORD letters or more
+    lines: int = 0  # lines that hold text
+    one_word_lines: float = 0.0  # share of those lines that hold a single word
 
     @property
     def garbled(self) -> bool:
@@ -81,6 +92,11 @@ class PageQuality:
         return self.chars >= _MIN_CHARS and self.words >= 20 and self.word_length <= SPACED_WORD_LENGTH
 
     @property
+    def broken_lines(self) -> bool:
+        """One word a line: the text is all there, its lines are not."""
+        return self.lines >= BROKEN_MIN_LINES and self.one_word_lines >= BROKEN_LINE_SHARE
+
+    @property
     def problem(self) -> str | None:
         """What is wrong with the page, in words for the ingest line; None when it is good."""
         if self.garbled:
@@ -94,11 +110,12 @@ class PageQuality:
     @property
     def suspect(self) -> bool:
         """Worth reading again with a second extractor."""
-        return self.problem is not None or (self.chars >= 200 and self.word_length >= SUSPECT_WORD_LENGTH)
+        return (self.problem is not None or self.broken_lines
+                or (self.chars >= 200 and self.word_length >= SUSPECT_WORD_LENGTH))
 
     def distance(self) -> float:
         """How far the page is from ordinary prose (about 6 letters a word); lower is better."""
-        return abs(self.word_length - 6.0) + (10.0 if self.garbled else 0.0)
+        return abs(self.word_length - 6.0) + (10.0 if self.garbled else 0.0) + (3.0 if self.broken_lines else 0.0)
 
 
 def page_quality(text: str) -> PageQuality:
@@ -109,6 +126,7 @@ def page_quality(text: str) -> PageQuality:
     lengths = [sum(len(part) for part in w) for w in words]
     flat = [part.lower() for w in words for part in w]
     total = sum(lengths)
+    lines = [n for n in (len(line.split()) for line in text.splitlines()) if n]
     return PageQuality(
         chars=len(visible),
         letter_share=letters / len(visible) if visible else 0.0,
@@ -117,6 +135,8 @@ def page_quality(text: str) -> PageQuality:
         long_share=sum(n for n in lengths if n >= LONG_WORD) / total if total else 0.0,
         words=len(lengths),
         joined_share=sum(n for n in lengths if n >= JOINED_WORD) / total if total else 0.0,
+        lines=len(lines),
+        one_word_lines=sum(n == 1 for n in lines) / len(lines) if lines else 0.0,
     )
 
 
@@ -127,6 +147,12 @@ def better_text(first: str, second: str) -> str:
     if b.chars < 0.8 * a.chars * a.letter_share:
         return first
     return second if b.distance() + 0.5 < a.distance() else first
+
+
+def join_words(text: str) -> str:
+    """A page of broken lines as running text (its words, in order, one space apart); any other
+    page as it is."""
+    return " ".join(text.split()) if page_quality(text).broken_lines else text
 
 
 def garbled_pages(raw_pages: list[str]) -> list[int]:

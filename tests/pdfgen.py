@@ -157,6 +157,32 @@ def glyph_page(paragraphs: list[str], word_gap: float, size: float = 11, top: fl
     return b"\n".join(out)
 
 
+def word_by_word_page(paragraphs: list[str], size: float = 14.67) -> bytes:
+    """A content stream as a browser prints a web page: the page flipped and scaled, every word
+    in a text object of its own, placed by its text matrix and drawn glyph by glyph. pypdf then
+    gives one word a line; pdfminer.six finds the lines from the glyph positions."""
+    from pypdf._codecs.core_font_metrics import CORE_FONT_METRICS
+
+    widths = CORE_FONT_METRICS["Helvetica"].character_widths
+
+    def width(c: str) -> float:
+        return widths.get(c, widths["default"]) * size / 1000
+
+    out = [b"1 0 0 -1 0 %d cm" % PAGE_H, b"q .75 0 0 .75 72 72 cm"]
+    y, right = 20.0, (PAGE_W - 144) / 0.75
+    for text in paragraphs:
+        x = 0.0
+        for word in text.split():
+            if x + sum(width(c) for c in word) > right:
+                x, y = 0.0, y + 18
+            glyphs = b" ".join(b"(%s) Tj %.3f 0 Td" % (_escape(c), width(c)) for c in word)
+            out.append(b"BT /F1 %.2f Tf 1 0 0 -1 %.2f %.2f Tm 0 -13.28 Td %s ET" % (size, x, y, glyphs))
+            x += sum(width(c) for c in word) + width(" ")
+        y += 26
+    out.append(b"Q")
+    return b"\n".join(out)
+
+
 def scan_with_text_layer(gray: bytes, width: int, height: int, layer: bytes) -> bytes:
     """A one-page PDF: an 8-bit grey image filling the page (a scan) under a text layer drawn
     by `layer` (a content stream; use render mode 3, invisible, as OCR software does)."""

@@ -4,6 +4,7 @@ documents outside its calibration. Real model, real index, PDFs generated here."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from assistant.core import Assistant
 from assistant.search import Searcher
 from assistant.types import IngestError, Page
 from tests.pdfgen import Line, make_pdf
+
+DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
 
 # A two-page letter whose only mention of the number of municipalities is a footnote on page 1.
 FOOTNOTE_LETTER = [
@@ -168,6 +171,49 @@ def test_glued_text_layer_is_read_again_with_a_second_extractor(tmp_path, settin
     doc = load_document(pdf, settings_factory(tmp_path / "i"))
     assert doc.warnings == []
     assert "kinderopvangtoeslag voor alle ouders in Den Haag" in " ".join(doc.pages[0].text.split())
+
+
+def test_one_word_a_line_is_read_again_and_keeps_its_first_page(tmp_path, settings_factory):
+    """A web page printed by a browser (every word drawn on its own): pypdf gives one word a line,
+    and the letterhead rules took the first page's text for a side column. pdfminer.six reads
+    the lines; without a second extractor the words become running text, never lost."""
+    import pypdf
+
+    from assistant.load import load_document
+    from assistant.textlayer import join_words, page_quality
+    from tests.pdfgen import build_pdf, word_by_word_page
+
+    letterhead = ["Ministerie van Volksgezondheid, Welzijn en Sport", "> Retouradres Postbus 20350 2500 EJ Den Haag",
+                  "Datum 19 april 2019", "Betreft Besluit op uw Wob-verzoek", "Ons kenmerk 1515682-189393-WJZ"]
+    pdf = tmp_path / "besluit.pdf"
+    pdf.write_bytes(build_pdf([word_by_word_page(letterhead + PROSE * 3), word_by_word_page(PROSE[::-1] * 3)]))
+    first = pypdf.PdfReader(pdf).pages[0].extract_text()
+    quality = page_quality(first)
+    assert quality.broken_lines and quality.one_word_lines > 0.95 and quality.problem is None, first[:80]
+    doc = load_document(pdf, settings_factory(tmp_path / "i"))
+    assert doc.warnings == []
+    for page in doc.pages:
+        assert not page_quality(page.text).broken_lines
+    assert "kinderopvangtoeslag voor alle ouders in Den Haag" in " ".join(doc.pages[0].text.split())
+    assert doc.meta.title == "Besluit op uw Wob-verzoek"  # one word a line, the subject ended at "uw"
+    # the fallback keeps every word, in order
+    assert join_words(first).split() == first.split() and "\n" not in join_words(first)
+    # a page of short table rows and headings is no page of broken lines
+    table = "\n".join(["Inventarislijst", "Nr", "Datum", "Onderwerp"] + [f"{n}\n{n} maart 2021 Nota aan de minister"
+                                                                        for n in range(1, 20)])
+    assert not page_quality(table).broken_lines and join_words(table) is table
+
+
+def test_a_rotated_ocr_layer_of_one_word_a_line_keeps_its_first_page():
+    """A real Wob decision (heldout17) scanned sideways: its OCR layer draws every word on its own,
+    pypdf gives one word a line, and all of page 1 but its side column's last lines was lost."""
+    from assistant.load import load_document
+
+    pdf = DATA / "heldout17" / "pdfs" / "vws-wob-deelbesluit-iii-strategisch-gedrag-ggz-2019.pdf"
+    doc = load_document(pdf)
+    first = " ".join(doc.pages[0].text.split())
+    assert "Zoals bekend is uw verzoek opgesplitst in deelbesluiten" in first, first[:300]
+    assert doc.meta.title == "Besluit op uw Wob-verzoek (deelbesluit III)"
 
 
 def test_text_layer_without_spaces_is_reported_not_indexed(tmp_path, settings_factory, embedder):
