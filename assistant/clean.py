@@ -209,6 +209,13 @@ _STRONG_LINE = _ADDRESS_LINE + [
     re.compile(r"^[TFM]\s*[+(]?\d[\d ()+-]{6,}$"),
     re.compile(r"^(?:Ministerie van|Directoraat[- ][Gg]eneraal|Directie\b|Bestuurskern$|Rijksdienst\b)"),
 ]
+# who handles the letter, with an e-mail address or a telephone number: a letterhead's line even
+# when it is longer than its other lines
+_CONTACT_LABELS = ("Behandeld door", "Contactpersoon", "Inlichtingen", "Inlichtingen bij")
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\d)(?:\+31|0)[\d -]{8,}\d")
+_CONTACT_LINE = 100
+# an organisation's name that goes on in the next line
+_ORGANISATION_OPEN = re.compile(r"^(?:Ministerie van|Directoraat[- ][Gg]eneraal|Directie)\b.*(?:,|\s(?:en|van|voor|der))$")
 _SALUTATION = re.compile(r"^(?:Zeer |Hoog)?(?:[Gg]eachte|Beste|Dear)\b")
 _SHORT = 48
 _MAX_GAP = 5  # most non-blank lines between two markers of one block
@@ -233,6 +240,8 @@ def _label(line: str) -> tuple[str, str] | None:
         ok = not value[:1].islower()
     elif label in ("Kenmerk", "Ons kenmerk", "Uw kenmerk", "Onze referentie", "Uw referentie", "Ons nummer", "Referentie"):
         ok = len(value.split()) <= 4 and any(c.isdigit() for c in value)
+    elif label in _CONTACT_LABELS and _CONTACT.search(value):
+        ok = len(line) <= _CONTACT_LINE  # "Behandeld door Wob-coördinatie, wob.coördinatie.sdn@amsterdam.nl"
     else:
         ok = len(line) <= _SHORT
     return (label, value) if ok else None
@@ -327,6 +336,8 @@ def _find_blocks(lines: list[str]) -> list[tuple[int, int]]:
             while start - 1 >= i and lines[start - 1]:
                 start -= 1
             end = _extend_value(lines, end, j)
+            while end + 1 < j and lines[end + 1] and _ORGANISATION_OPEN.match(lines[end]):
+                end += 1  # "Directoraat-generaal Natuur," / "Visserij en Landelijk gebied"
             if blocks and start <= blocks[-1][1]:
                 start = blocks[-1][1] + 1
             if start <= end:

@@ -278,6 +278,38 @@ def test_lines_above_a_title_that_are_not_it():
                   ).title == "Verwerkingsregister voor VWS: Handleiding"
 
 
+def test_a_letterhead_read_after_the_body_gives_the_subject_and_leaves_the_body():
+    """pypdf reads an Amsterdam district's side column after the letter's first page (heldout17):
+    its handler's line with an e-mail address is longer than a letterhead's other lines, and it
+    broke the block, so the wrapped subject was neither the title nor taken out of the body."""
+    body = "\n".join(["In uw e-mail van 3 april 2020 heeft u met een beroep op de Wet openbaarheid van bestuur"] * 6)
+    page = (body + "\nBezoekadres\nBuikslotermeerplein 2000\n1025 XL Amsterdam\n\nPostbus 37608\n1030 BB Amsterdam\n"
+            "Telefoon 14020\namsterdam.nl\nRetouradres: Postbus 37608, 1030 BB Amsterdam\nDatum 26 juni 2020\n"
+            "Ons kenmerk NO20-05670/UIT-20-12470\nUw kenmerk\n"
+            "Behandeld door Wob-coördinatie, wob.coordinatie.sdn@amsterdam.nl\n"
+            "Onderwerp Besluit Wob-verzoek over handhaving hondenuitlaatdiensten en handhaving\n"
+            "loslopende honden thv Nieuwendammerdijk\n\nGeachte heer,\nHierbij ontvangt u mijn besluit.")
+    doc = clean_document([page])
+    meta = detect_metadata(doc.pages, [page], doc.furniture)
+    assert meta.title == ("Besluit Wob-verzoek over handhaving hondenuitlaatdiensten en handhaving loslopende "
+                          "honden thv Nieuwendammerdijk")
+    assert "Behandeld door" not in doc.pages[0].text and "Nieuwendammerdijk" not in doc.pages[0].text
+    assert doc.pages[0].text.count("Wet openbaarheid van bestuur") == 6
+    # a handler's line without an address or number is body text when it is long
+    long_line = "Behandeld door de afdeling die de aanvragen van alle bewoners van het stadsdeel beoordeelt"
+    assert long_line in clean_document([f"Datum 26 juni 2020\nOns kenmerk NO20-05670\n{long_line}"]).pages[0].text
+
+
+def test_an_organisations_name_wrapped_over_two_lines_is_no_title():
+    """A Wob decision whose first page is a scan: its second page opens with the directorate's
+    name over two lines, and the second line was taken for the title."""
+    page = ("Pagina 2 van 7\nDirectoraat-generaal Natuur,\nVisserij en Landelijk gebied\n\nDGNVLG / 21211984\n"
+            "te ontvangen. Tevens heeft u gevraagd daarbij voorrang te geven aan het deel van uw verzoek.")
+    meta = detect(["", page])
+    assert meta.title is None
+    assert "Visserij en Landelijk gebied" not in clean_document(["", page]).pages[1].text
+
+
 def test_the_pdfs_own_title_when_its_text_names_none(tmp_path):
     import io
 
