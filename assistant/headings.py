@@ -16,10 +16,11 @@ from .dates import MONTH_NAMES, NUMERIC_DATE_FORM
 from .sentences import SENTENCE_END
 
 # "Aanbeveling 8:", "Vraag 3", "Antwoord 3", "Artikel 2a", "Hoofdstuk 4", "Recommendation 2:",
-# and a combined answer to several questions: "Antwoord 5 en 6", "Vragen 2, 3 en 4"
+# and a combined answer to several questions: "Antwoord 5 en 6", "Vragen 2, 3 en 4"; never numbered
+# 0 (an inspection report's form field "Antwoord 0" headed 28 pages of a Woo decision's annexes)
 _LABEL_HEADING = re.compile(
     r"^(?P<label>(?:Aanbeveling|Aanbevelingen|Recommendation|Vraag|Vragen|Antwoord|Artikel|Hoofdstuk|"
-    r"Paragraaf|Bijlage|Onderdeel|Conclusie|Advies)\s+[0-9]{1,3}[a-z]?"
+    r"Paragraaf|Bijlage|Onderdeel|Conclusie|Advies)\s+[1-9][0-9]{0,2}[a-z]?"
     r"(?:(?:\s*,\s*|\s+(?:en|and)\s+)[0-9]{1,3}[a-z]?)*)\s*(?::|\.|$|\s+[-–]\s)",
 )
 # "Bijlage A", "Bijlage II", "Bijlage B bij 2020-259648": an annex lettered or numbered in roman
@@ -50,6 +51,7 @@ _MONTH = re.compile(r"^(?:(?:januari|februari|maart|april|mei|juni|juli|augustus
 # assistant/metadata.py)
 OPEN_ENDINGS = frozenset("de het een en of van met op te voor in aan bij door naar om over uit tot dat die als "
                          "the a an and or of to for with on by".split())
+_NUMERIC_DATE = re.compile(rf"(?<![\w.-]){NUMERIC_DATE_FORM}(?![\w.-])")
 _WEB_ADDRESS = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
 
 
@@ -83,7 +85,9 @@ def heading_label(line: str) -> tuple[str, bool] | None:
                 and words[-1].lower() not in OPEN_ENDINGS
                 and not (title.endswith(":") and len(words) >= 5)  # "1. Het verstrekken ... voor zover dit:"
                 and not _WEB_ADDRESS.search(title)  # a footnote: "1 De AI-verordening is te raadplegen via: https://..."
-                and not _MONTH.match(title)):
+                and not _MONTH.match(title)
+                # a Woo inventory's row: "3.1 Bijlage: verslag overleg GGZ 25-1-2015 Komt overeen met doc. 3.2"
+                and not _NUMERIC_DATE.search(title)):
             return re.sub(r"\s+", " ", f"{m.group('num').replace(' ', '')} {title}"), True
     return None
 

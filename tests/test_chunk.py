@@ -283,3 +283,19 @@ def test_the_rows_of_a_version_history_are_no_headings():
     s = _sections(pages)
     assert s[1] == {"1. Inleiding"} and s[2] == {"1. Inleiding"}, s
     assert s[3] >= {"3.2 Oktoberfeest", "2.1 Jan Peters over de aanpak"}, s
+
+
+def test_a_form_field_numbered_zero_and_an_inventory_row_with_a_date_are_no_headings():
+    """An inspection report appended to a Woo decision has form fields "Antwoord 0", and the
+    decision's inventory numbers its rows like sections ("3.1 Bijlage: verslag overleg GGZ
+    25-1-2015 ..."): neither heads the pages after it. "Antwoord 3" and "2.3 Reactie van het
+    kabinet" still do."""
+    pages = [
+        Page(1, "2.3 Reactie van het kabinet\n\n" + BODY * 2 + "\n\nAntwoord 0\n\n" + BODY
+             + "\n\n3.1 Bijlage: verslag overleg GGZ 25-1-2015 Komt overeen met doc. 3.2\n\n" + BODY),
+        Page(2, BODY * 3),
+        Page(3, "Antwoord 3\n\n" + BODY * 3),
+    ]
+    s = _sections(pages)
+    assert s[1] == {"2.3 Reactie van het kabinet"} and s[2] == {"2.3 Reactie van het kabinet"}, s
+    assert "Antwoord 3" in s[3], s
