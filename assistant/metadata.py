@@ -487,7 +487,18 @@ def detect_metadata(pages: list[Page], raw_pages: list[str], furniture: Furnitur
         meta.signatories = _signatories(pages)
     if not meta.title:
         meta.title = _labelled_subject(raw_pages[0] if raw_pages else first) or _fallback_title(pages)
+    meta.title = _without_full_stop(meta.title)
     return meta
+
+
+def _without_full_stop(title: str | None) -> str | None:
+    """A subject typed as a sentence ("Besluit Wob-verzoek over de sloop van het Waddenwegviaduct.")
+    is cited without its full stop, which would stand before the citation's comma; an abbreviation
+    ("e.a.") and an ellipsis keep theirs."""
+    if not title:
+        return title
+    last = title.split()[-1]
+    return title[:-1].rstrip() if last.endswith(".") and "." not in last[:-1] else title
 
 
 _LABEL_ROW = re.compile(r"^Datum\s+(?:[\w.]+-)?(?:ons\s+)?kenmerk\b", re.I)

@@ -293,6 +293,11 @@ def test_a_letterhead_read_after_the_body_gives_the_subject_and_leaves_the_body(
     meta = detect_metadata(doc.pages, [page], doc.furniture)
     assert meta.title == ("Besluit Wob-verzoek over handhaving hondenuitlaatdiensten en handhaving loslopende "
                           "honden thv Nieuwendammerdijk")
+    # a subject typed as a sentence is cited without its full stop; an abbreviation keeps its own
+    for subject, title in [("Besluit Wob-verzoek over de sloop van het Waddenwegviaduct.",
+                            "Besluit Wob-verzoek over de sloop van het Waddenwegviaduct"),
+                           ("Reactie op het advies van de AIV e.a.", "Reactie op het advies van de AIV e.a.")]:
+        assert detect([f"Datum 2 september 2020\nOnderwerp {subject}\n\nGeachte heer,\n" + body]).title == title
     assert "Behandeld door" not in doc.pages[0].text and "Nieuwendammerdijk" not in doc.pages[0].text
     assert doc.pages[0].text.count("Wet openbaarheid van bestuur") == 6
     # a handler's line without an address or number is body text when it is long
