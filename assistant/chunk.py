@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from .headings import (AGENDA_ITEM, PLAIN_HEADINGS, Line, chapter_heading, contents_lines, heading_label,
                        plain_headings, runs_on, wrapped_heading)
 from .sentences import SENTENCE_END, sentence_bounds
-from .types import Page, Passage
+from .types import SECTION_END, Page, Passage
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -104,7 +104,10 @@ def _units(pages: list[Page]) -> list[_Unit]:
                 para_section = section
             para.append(ln)
             continue
-        if (ln.page, ln.start) in marked:  # a heading by the source format's own markup
+        if marked.get((ln.page, ln.start)) == SECTION_END:  # an appended document begins
+            flush_paragraph()
+            section, section_page = None, ln.page
+        elif (ln.page, ln.start) in marked:  # a heading by the source format's own markup
             flush_paragraph()
             section = para_section = marked[(ln.page, ln.start)]
             section_page = ln.page

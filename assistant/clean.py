@@ -31,10 +31,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from assistant.headings import ANNEX_TITLE, OPEN_ENDINGS
+from assistant.headings import ANNEX_TITLE, OPEN_ENDINGS, appended_documents
 from assistant.footnotes import FOOTNOTE_START, find_refs, split_footnotes
 from assistant.repairs import SOFT_HYPHEN, LetterSpacing, Vocab, join_hyphenated
-from assistant.types import Page
+from assistant.types import SECTION_END, Page
 
 __all__ = [
     "CleanDocument",
@@ -517,6 +517,7 @@ def clean_document(raw_pages: list[str]) -> CleanDocument:
     """Clean every page; return the pages and the furniture removed from them."""
     furniture = Furniture()
     pages_lines = [_page_lines(raw) for raw in raw_pages]
+    restarts = appended_documents(pages_lines)
 
     # 1. furniture
     stage: list[list[str]] = []
@@ -559,7 +560,8 @@ def clean_document(raw_pages: list[str]) -> CleanDocument:
             # marks are consecutive, so never repeated on one page
             footnotes[mark] = note
         refs = find_refs(text, footnotes)
-        pages.append(Page(number=number, text=text, footnotes=footnotes, refs=refs))
+        heads = [(0, SECTION_END)] if number in restarts and text else []
+        pages.append(Page(number=number, text=text, footnotes=footnotes, refs=refs, headings=heads))
     furniture.dropped = "".join(dropped)
     return CleanDocument(pages=pages, furniture=furniture)
 

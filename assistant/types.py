@@ -43,8 +43,13 @@ class Page:
     # where the body text refers to a footnote: (character offset into `text`, mark)
     refs: list[tuple[int, str]] = field(default_factory=list)
     # headings the source format marks as such (ODT/DOCX/HTML styles, the official XML):
-    # (offset of the heading's line in `text`, section label); each starts a passage
+    # (offset of the heading's line in `text`, section label); each starts a passage. An empty
+    # label (SECTION_END) only ends the section before it: a PDF page that opens an appended
+    # document (assistant.clean) is not under the last heading of the document before it
     headings: list[tuple[int, str]] = field(default_factory=list)
+
+
+SECTION_END = ""
 
 
 @dataclass

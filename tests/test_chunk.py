@@ -299,3 +299,27 @@ def test_a_form_field_numbered_zero_and_an_inventory_row_with_a_date_are_no_head
     s = _sections(pages)
     assert s[1] == {"2.3 Reactie van het kabinet"} and s[2] == {"2.3 Reactie van het kabinet"}, s
     assert "Antwoord 3" in s[3], s
+
+
+def test_a_page_whose_counter_starts_again_opens_a_document_not_under_the_last_heading():
+    """A Woo decision with inspection reports behind it (heldout17): each report's pages count
+    "Pagina 1 van 4" again, and the decision's last heading ("Bezwaarmogelijkheid") went on over
+    28 pages of reports (pypdf read the counter of the first as "P agina 1 van 4"). A page that
+    goes on counting stays under it; a heading on the new page is its section."""
+    from assistant.clean import clean_document
+
+    body = [f"De {town} vraagt om meer woningen voor starters en ouderen. " + BODY * 2
+            for town in ("gemeente Utrecht", "provincie Drenthe", "inspecteur in Almere", "wethouder van Zwolle",
+                         "raad van Emmen")]
+    raw = ["Bezwaarmogelijkheid\n\n" + body[0],
+           "Pagina 2 van 7\n\n" + body[1],
+           "282900646 P agina 1 van 4\n\n" + body[2],
+           "282900646 Pagina 2 van 4\n\n" + body[3],
+           "Pagina 1 van 3\n\nOverwegingen\n\n" + body[4]]
+    s = _sections(clean_document(raw).pages)
+    assert s[1] == {"Bezwaarmogelijkheid"} and s[2] == {"Bezwaarmogelijkheid"}, s
+    assert s[3] == {None} and s[4] == {None}, s
+    assert s[5] == {"Overwegingen"}, s
+    # a counter that starts at 0 goes on at 1 (a Woo decision of heldout4)
+    s = _sections(clean_document(["Pagina 0 van 2\n\nProcedure\n\n" + body[0], "Pagina 1 van 2\n\n" + body[1]]).pages)
+    assert s[2] == {"Procedure"}, s
