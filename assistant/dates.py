@@ -9,7 +9,7 @@ import re
 
 from assistant.types import Page
 
-__all__ = ["DATE", "DATE_FORM", "LEADING_DATE", "MONTH_NAMES", "NUMERIC_DATE_FORM", "date_line", "first_lines", "head_lines", "parse_dutch_date",
+__all__ = ["DATE", "DATE_FORM", "LEADING_DATE", "MONTH_NAMES", "NUMERIC_DATE", "NUMERIC_DATE_FORM", "date_line", "first_lines", "head_lines", "parse_dutch_date",
            "text_date"]
 
 _MONTHS = {
@@ -22,7 +22,7 @@ MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))  # full and abbre
 DATE_FORM = r"(\d{1,2})\s+(" + MONTH_NAMES + r")\.?\s+(\d{4})"
 DATE = re.compile(r"\b" + DATE_FORM + r"\b", re.I)
 NUMERIC_DATE_FORM = r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})"
-_NUMERIC_DATE = re.compile(r"\b" + NUMERIC_DATE_FORM + r"\b")
+NUMERIC_DATE = re.compile(r"\b" + NUMERIC_DATE_FORM + r"\b")
 # a date stamp on a scanned letter: "09MRT2021", "4 SEP, 2021" (upper case only)
 _STAMP = re.compile(r"(?<!\d)(\d{1,2})\s?(JAN|FEB|MRT|APR|MEI|JUN|JUL|AUG|SEP|OKT|NOV|DEC)[.,]?\s?(\d{4})(?!\d)")
 
@@ -33,7 +33,7 @@ def parse_dutch_date(text: str) -> str | None:
         iso = _iso(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
         if iso:
             return iso
-    for m in _NUMERIC_DATE.finditer(text):
+    for m in NUMERIC_DATE.finditer(text):
         iso = _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
         if iso:
             return iso

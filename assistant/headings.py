@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dates import MONTH_NAMES, NUMERIC_DATE_FORM
+from .dates import MONTH_NAMES, NUMERIC_DATE, NUMERIC_DATE_FORM
 from .sentences import SENTENCE_END
 
 # "Aanbeveling 8:", "Vraag 3", "Antwoord 3", "Artikel 2a", "Hoofdstuk 4", "Recommendation 2:",
@@ -51,7 +51,6 @@ _MONTH = re.compile(r"^(?:(?:januari|februari|maart|april|mei|juni|juli|augustus
 # assistant/metadata.py)
 OPEN_ENDINGS = frozenset("de het een en of van met op te voor in aan bij door naar om over uit tot dat die als "
                          "the a an and or of to for with on by".split())
-_NUMERIC_DATE = re.compile(rf"(?<![\w.-]){NUMERIC_DATE_FORM}(?![\w.-])")
 _WEB_ADDRESS = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
 
 
@@ -87,7 +86,7 @@ def heading_label(line: str) -> tuple[str, bool] | None:
                 and not _WEB_ADDRESS.search(title)  # a footnote: "1 De AI-verordening is te raadplegen via: https://..."
                 and not _MONTH.match(title)
                 # a Woo inventory's row: "3.1 Bijlage: verslag overleg GGZ 25-1-2015 Komt overeen met doc. 3.2"
-                and not _NUMERIC_DATE.search(title)):
+                and not NUMERIC_DATE.search(title)):
             return re.sub(r"\s+", " ", f"{m.group('num').replace(' ', '')} {title}"), True
     return None
 

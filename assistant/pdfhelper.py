@@ -68,10 +68,7 @@ def _extract(data: bytes, max_pages: int) -> dict:
                 raise
             except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds
                 return {"error": "corrupt", "page": number, "detail": _describe(exc)}
-        reread = _second_extraction(data, pages)
-        joined = [n for n, text in enumerate(pages, start=1) if page_quality(text).broken_lines]
-        for n in joined:
-            pages[n - 1] = join_words(pages[n - 1])
+        reread, joined = _second_extraction(data, pages)
         # scripts (/JS, /OpenAction, /AA ...) would run in a browser's PDF viewer when a source
         # link is opened: the index stores a copy without them
         from .pdfscripts import strip_pdf_scripts
@@ -121,15 +118,26 @@ def _info_title(reader) -> str:
         return ""
 
 
-def _second_extraction(data: bytes, pages: list[str]) -> list[int]:
+def _second_extraction(data: bytes, pages: list[str]) -> tuple[list[int], list[int]]:
     """Read the suspect pages (assistant.textlayer) again with pdfminer.six, which places word
-    gaps by glyph positions, and keep its text where it is better. Runs in the helper; returns
-    the pages whose text was replaced."""
+    gaps by glyph positions, and keep its text where it is better; a page still of one word a
+    line becomes running text. Runs in the helper; returns the pages (1-based) whose text was
+    replaced and those joined."""
+    suspect = [i for i, text in enumerate(pages) if page_quality(text).suspect]
+    replaced = _read_again(data, pages, suspect) if suspect else []
+    joined = []
+    for i in suspect:
+        text = join_words(pages[i])
+        if text is not pages[i]:
+            pages[i] = text
+            joined.append(i + 1)
+    return replaced, joined
+
+
+def _read_again(data: bytes, pages: list[str], suspect: list[int]) -> list[int]:
+    """pdfminer.six's text of the `suspect` pages (0-based) where it is better than pypdf's."""
     import io
 
-    suspect = [i for i, text in enumerate(pages) if page_quality(text).suspect]
-    if not suspect:
-        return []
     try:
         from pdfminer.high_level import extract_text
         from pdfminer.layout import LAParams
