@@ -202,12 +202,13 @@ _ADDRESS_LINE = [
     re.compile(r"^\d{4}\s?[A-Z]{2}\b"),  # Dutch postcode
 ]
 _RETURN_ADDRESS = re.compile(r"^>?\s*Retouradres\b", re.I)  # the envelope window's, above the addressee
+_ORGANISATION = r"(?:Ministerie van|Directoraat[- ][Gg]eneraal|Directie\b)"  # a government body's name
 _STRONG_LINE = _ADDRESS_LINE + [
     _RETURN_ADDRESS,
     re.compile(r"^(?:www\.|https?://)\S+$"),
     re.compile(r"^(?:[TFEM]\s+)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+$"),
     re.compile(r"^[TFM]\s*[+(]?\d[\d ()+-]{6,}$"),
-    re.compile(r"^(?:Ministerie van|Directoraat[- ][Gg]eneraal|Directie\b|Bestuurskern$|Rijksdienst\b)"),
+    re.compile(rf"^(?:{_ORGANISATION}|Bestuurskern$|Rijksdienst\b)"),
 ]
 # who handles the letter, with an e-mail address or a telephone number: a letterhead's line even
 # when it is longer than its other lines
@@ -215,7 +216,7 @@ _CONTACT_LABELS = ("Behandeld door", "Contactpersoon", "Inlichtingen", "Inlichti
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\d)(?:\+31|0)[\d -]{8,}\d")
 _CONTACT_LINE = 100
 # an organisation's name that goes on in the next line
-_ORGANISATION_OPEN = re.compile(r"^(?:Ministerie van|Directoraat[- ][Gg]eneraal|Directie)\b.*(?:,|\s(?:en|van|voor|der))$")
+_ORGANISATION_OPEN = re.compile(rf"^{_ORGANISATION}.*(?:,|\s(?:en|van|voor|der))$")
 _SALUTATION = re.compile(r"^(?:Zeer |Hoog)?(?:[Gg]eachte|Beste|Dear)\b")
 _SHORT = 48
 _MAX_GAP = 5  # most non-blank lines between two markers of one block
